@@ -1,0 +1,3 @@
+module github.com/example/oauth-login
+
+go 1.25
