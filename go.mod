@@ -1,3 +1,3 @@
-module github.com/example/oauth-login
+module oauthlogin
 
 go 1.25
