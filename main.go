@@ -1,0 +1,286 @@
+// Oauthlogin is a web application that logs people in with OAuth2 and keeps
+// them in a server-side session stored in files.
+//
+// It reads its settings from env/$ENVIRONMENT/.env (ENVIRONMENT defaults to
+// local) and the process environment, which wins. The local environment
+// runs against a built-in development provider, so
+//
+//	go run .
+//
+// works on a fresh machine with no account and no network. See README.md.
+//
+// This file only wires the packages together: settings → session store →
+// OAuth client → routes → HTTP server.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"oauthlogin/oauth"
+	"oauthlogin/oauth/oauthtest"
+	"oauthlogin/session"
+	"oauthlogin/settings"
+	"oauthlogin/templates"
+)
+
+func main() {
+	if err := run(os.Environ()); err != nil {
+		fmt.Fprintln(os.Stderr, "oauthlogin:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the application and serves until SIGINT or SIGTERM, then shuts
+// down gracefully: it stops accepting connections, lets requests in flight
+// finish, and stops the session sweep.
+func run(environ []string) error {
+	cfg, err := settings.Load(".", environ)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.Server.LogLevel}))
+	if !cfg.EnvFileFound {
+		logger.Info("no .env file; using the process environment only", "file", cfg.EnvFile)
+	}
+	logger.Info("settings loaded", "settings", cfg)
+
+	store, err := session.NewFileStore(cfg.Session.Dir, []byte(cfg.Session.Secret.Reveal()), nil)
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(cfg, store, logger)
+	if err != nil {
+		return err
+	}
+	server := newServer(cfg, handler, logger)
+
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var sweeper sync.WaitGroup
+	sweeper.Go(func() { store.RunSweeper(ctx, cfg.Session.SweepInterval, logger) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- server.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "open", siteURL(cfg.OAuth.RedirectURL))
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = server.Shutdown(shutdownCtx)
+	sweeper.Wait()
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newHandler builds the application: its routes and the middleware around
+// them.
+func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger) (http.Handler, error) {
+	pages, err := templates.Parse()
+	if err != nil {
+		return nil, err
+	}
+	showError := func(w http.ResponseWriter, f oauth.Failure) {
+		err := pages.RenderError(w, templates.Error{Status: f.Status, Title: f.Title, Message: f.Message})
+		if err != nil {
+			logger.Error("render error page", "err", err)
+		}
+	}
+	sessions, err := session.NewManager(store, session.Options{
+		CookieName:             cfg.Session.CookieName,
+		InsecureCookieOverHTTP: !cfg.Session.CookieSecure,
+		IdleTimeout:            cfg.Session.IdleTimeout,
+		AbsoluteTimeout:        cfg.Session.AbsoluteTimeout,
+		HashKey:                []byte(cfg.Session.Secret.Reveal()),
+		Logger:                 logger,
+		OnError: func(w http.ResponseWriter, _ *http.Request, _ error) {
+			showError(w, oauth.Failure{Status: http.StatusServiceUnavailable, Title: "Sessions are unavailable",
+				Message: "The server could not read your session. Please try again in a moment."})
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	client := oauth.NewClient(oauth.Config{
+		ClientID:            cfg.OAuth.ClientID,
+		ClientSecret:        cfg.OAuth.ClientSecret.Reveal(),
+		AuthorizeURL:        cfg.OAuth.AuthorizeURL,
+		TokenURL:            cfg.OAuth.TokenURL,
+		UserURL:             cfg.OAuth.UserURL,
+		RedirectURL:         cfg.OAuth.RedirectURL,
+		Scope:               cfg.OAuth.Scope,
+		Prompt:              cfg.OAuth.Prompt,
+		ApprovalPrompt:      cfg.OAuth.ApprovalPrompt,
+		AuthMethod:          cfg.OAuth.AuthMethod,
+		InsecureDisablePKCE: cfg.OAuth.InsecureDisablePKCE,
+		Timeout:             cfg.OAuth.Timeout,
+	}, nil)
+	login := oauth.NewLogin(client, func(w http.ResponseWriter, _ *http.Request, f oauth.Failure) { showError(w, f) },
+		oauth.LoginOptions{Logger: logger})
+
+	// protect puts a page behind the login: adding a protected page is one
+	// line below.
+	protect := func(h http.HandlerFunc) http.Handler { return sessions.Middleware(login.Require(h)) }
+	// Logout changes state, so only a same-origin POST may trigger it
+	// (SECURITY-CHECKLIST #37).
+	logout := http.NewCrossOriginProtection()
+	logout.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		showError(w, oauth.Failure{Status: http.StatusForbidden, Title: "Request refused",
+			Message: "Logging out must be done from this site's own page."})
+	}))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", protect(home(pages, logger)))
+	mux.Handle("GET "+settings.CallbackPath, sessions.Middleware(http.HandlerFunc(login.Callback)))
+	mux.Handle("POST /logout", logout.Handler(sessions.Middleware(http.HandlerFunc(login.Logout))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	if cfg.Server.InsecureDevProvider {
+		logger.Warn("development provider mounted at /dev/oauth/: anyone can log in as anyone")
+		mux.Handle("/dev/oauth/", http.StripPrefix("/dev/oauth", oauthtest.New(oauthtest.Config{
+			ClientID:     cfg.OAuth.ClientID,
+			ClientSecret: cfg.OAuth.ClientSecret.Reveal(),
+			RedirectURL:  cfg.OAuth.RedirectURL,
+		})))
+	}
+
+	hsts := isHTTPS(cfg.OAuth.RedirectURL)
+	return recoverPanics(securityHeaders(logRequests(mux, logger), hsts), showError, logger), nil
+}
+
+// home is the protected home page.
+func home(pages *templates.Pages, logger *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := oauth.UserFromRequest(r)
+		if err := pages.RenderHome(w, templates.Home{Username: u.Username, Name: u.Name, Email: u.Email}); err != nil {
+			logger.Error("render home page", "err", err)
+		}
+	}
+}
+
+// newServer sets a bound on every phase of a connection: Go's defaults are
+// no timeouts at all, which lets a slow client hold a connection forever
+// (SECURITY-CHECKLIST #52).
+func newServer(cfg settings.Settings, h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              cfg.Server.Addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		// The callback waits on two calls to the provider.
+		WriteTimeout:   2*cfg.OAuth.Timeout + 10*time.Second,
+		IdleTimeout:    60 * time.Second,
+		MaxHeaderBytes: 32 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// securityHeaders sets the headers every response should carry
+// (SECURITY-CHECKLIST #55). The pages use no scripts and no outside
+// resources, so the content security policy allows nothing but their
+// inline style.
+func securityHeaders(next http.Handler, hsts bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests writes one log record per request. It logs the path but
+// never the query, cookies or headers: a callback's query holds the code
+// and state (SECURITY-CHECKLIST #58).
+func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		path := r.URL.Path
+		if len(path) > 256 {
+			path = path[:256] + "…"
+		}
+		logger.Info("request", "method", r.Method, "path", path, "status", rec.status,
+			"duration", time.Since(start))
+	})
+}
+
+// statusRecorder remembers the status a handler wrote, for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wroteHeader {
+		s.status, s.wroteHeader = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// recoverPanics turns a panic in a handler into a plain error page. Go's
+// server would recover too, but it would drop the connection without an
+// answer (SECURITY-CHECKLIST #56). The stack goes to the log, never to
+// the visitor.
+func recoverPanics(next http.Handler, showError func(http.ResponseWriter, oauth.Failure), logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			logger.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			showError(w, oauth.Failure{Status: http.StatusInternalServerError, Title: "Something went wrong",
+				Message: "The server hit an unexpected problem. Please try again."})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// siteURL is the address people open: the origin of the redirect URL.
+func siteURL(redirectURL string) string {
+	u, err := url.Parse(redirectURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/"
+}
+
+func isHTTPS(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && u.Scheme == "https"
+}

@@ -1,0 +1,38 @@
+package oauth
+
+import "net/url"
+
+// AuthCodeURL returns the provider's authorization URL for one login
+// attempt (RFC 6749 §4.1.1). state ties the answer to this browser's
+// session; codeChallenge ties the code to the verifier kept on the server.
+// An empty codeChallenge leaves PKCE out.
+//
+// Every value comes from configuration or from fresh randomness, never
+// from the request: in particular redirect_uri is always the configured
+// one, byte for byte, never built from the Host header (RFC 9700 §4.1;
+// SECURITY-CHECKLIST #4).
+func (c *Client) AuthCodeURL(state, codeChallenge string) string {
+	// AuthorizeURL was validated at start-up; some providers put fixed
+	// parameters in it, which are kept.
+	u, _ := url.Parse(c.cfg.AuthorizeURL)
+	q := u.Query()
+	q.Set("response_type", "code")
+	q.Set("client_id", c.cfg.ClientID)
+	q.Set("redirect_uri", c.cfg.RedirectURL)
+	q.Set("state", state)
+	setIfNotEmpty(q, "scope", c.cfg.Scope)
+	setIfNotEmpty(q, "prompt", c.cfg.Prompt)
+	setIfNotEmpty(q, "approval_prompt", c.cfg.ApprovalPrompt)
+	if codeChallenge != "" {
+		q.Set("code_challenge", codeChallenge)
+		q.Set("code_challenge_method", "S256")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func setIfNotEmpty(q url.Values, key, value string) {
+	if value != "" {
+		q.Set(key, value)
+	}
+}

@@ -1,0 +1,86 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxResponseSize bounds what the client reads from the provider. A token
+// response or a profile is a few kilobytes; a provider that sends more is
+// broken or hostile, and reading on would let it fill our memory
+// (SECURITY-CHECKLIST #21).
+const maxResponseSize = 1 << 20
+
+// Exchange redeems an authorization code for an access token at the token
+// endpoint (RFC 6749 §4.1.3), sending the PKCE verifier that belongs to the
+// code's login attempt (RFC 7636 §4.5).
+//
+// It makes exactly one request: a code may be used only once (RFC 6749
+// §4.1.2), so a failed exchange is never retried, not even after a
+// timeout (SECURITY-CHECKLIST #23).
+func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, error) {
+	form := url.Values{}
+	form.Set("grant_type", "authorization_code")
+	form.Set("code", code)
+	// RFC 6749 §4.1.3: redirect_uri is required here because it was in the
+	// authorization request, and must be the identical string.
+	form.Set("redirect_uri", c.cfg.RedirectURL)
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
+	}
+	if c.cfg.AuthMethod == AuthMethodPost {
+		form.Set("client_id", c.cfg.ClientID)
+		form.Set("client_secret", c.cfg.ClientSecret)
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("exchange code: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// Ask for JSON: GitHub, for one, answers form-encoded otherwise.
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.AuthMethod == AuthMethodBasic {
+		// RFC 6749 §2.3.1: the id and secret are form-encoded before they
+		// are joined for Basic authentication. SetBasicAuth does not do it,
+		// and a secret with ':' or '%' would otherwise be misread.
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
+	}
+
+	status, contentType, body, err := c.do(req)
+	if err != nil {
+		return nil, fmt.Errorf("exchange code: %w", err)
+	}
+	tok, err := parseTokenResponse(status, contentType, body)
+	if err != nil {
+		return nil, fmt.Errorf("exchange code: %w", err)
+	}
+	return tok, nil
+}
+
+// do sends req and reads the whole answer, up to maxResponseSize. A
+// redirect is an error, not something to follow.
+func (c *Client) do(req *http.Request) (status int, contentType string, body []byte, err error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return 0, "", nil, fmt.Errorf("%w: redirect (HTTP %d) from %s", ErrUnexpectedResponse, resp.StatusCode, req.URL.Path)
+	}
+	// Read one byte past the limit so that an oversized body is an error
+	// rather than a silently truncated document.
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
+	if err != nil {
+		return 0, "", nil, fmt.Errorf("read response: %w", err)
+	}
+	if len(body) > maxResponseSize {
+		return 0, "", nil, fmt.Errorf("%w: response larger than %d bytes", ErrUnexpectedResponse, maxResponseSize)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), body, nil
+}

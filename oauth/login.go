@@ -1,0 +1,122 @@
+package oauth
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"oauthlogin/session"
+)
+
+// Login is the web side of the flow: the middleware that sends anonymous
+// visitors to the provider, the callback that logs them in, and logout. It
+// needs [session.Manager.Middleware] to run before it.
+type Login struct {
+	client *Client
+	fail   FailurePage
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// LoginOptions are the optional parts of a Login.
+type LoginOptions struct {
+	Logger *slog.Logger     // slog.Default() when nil
+	Now    func() time.Time // time.Now when nil; tests set a fake clock
+}
+
+// NewLogin returns a Login that uses client to talk to the provider and
+// fail to show failures.
+func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
+	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now}
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	return l
+}
+
+// userKey is where the logged-in User is kept in the session.
+const userKey = "user"
+
+type userContextKey struct{}
+
+// UserFromRequest returns the logged-in user of a request that passed
+// [Login.Require].
+func UserFromRequest(r *http.Request) (User, bool) {
+	u, ok := r.Context().Value(userContextKey{}).(User)
+	return u, ok
+}
+
+// Require protects next: a visitor with a user in the session goes
+// through; an anonymous page visit is sent to the provider to log in, and
+// comes back to the same page afterwards.
+//
+// Only a top-level GET or HEAD starts a login. Anything else from an
+// anonymous visitor (a form POST, a script's fetch) gets 401: a redirect
+// would lose the request body, and a login started by a script is not a
+// person logging in (SECURITY-CHECKLIST #6).
+func (l *Login) Require(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// What a protected URL shows depends on who asks: no cache may keep
+		// it, and the Back button after logout must not bring it back.
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Add("Vary", "Cookie")
+
+		sess := session.FromRequest(r)
+		var u User
+		found, err := sess.Get(userKey, &u)
+		if err != nil {
+			l.logger.Warn("unreadable user in session; logging in again", "session", sess.LogID(), "err", err)
+		}
+		if found && err == nil {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userContextKey{}, u)))
+			return
+		}
+		if !isPageVisit(r) {
+			l.fail(w, r, failLoginRequired)
+			return
+		}
+		l.startLogin(w, r, sess)
+	})
+}
+
+// isPageVisit tells a person opening a page from a script or a form post.
+func isPageVisit(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode != "" && mode != "navigate" {
+		return false
+	}
+	accept := r.Header.Get("Accept")
+	return !strings.Contains(accept, "application/json") || strings.Contains(accept, "text/html")
+}
+
+// startLogin keeps a new pending login in the session and redirects to
+// the provider (RFC 6749 §4.1.1).
+func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
+	now := l.now()
+	p := pendingLogin{
+		State:    randomToken(),
+		ReturnTo: safeReturnPath(r.URL.RequestURI()),
+		Created:  now.Unix(),
+	}
+	var challenge string
+	if !l.client.cfg.InsecureDisablePKCE {
+		p.Verifier = randomToken()
+		challenge = s256Challenge(p.Verifier)
+	}
+	err := sess.Update(func(v *session.Values) error { return addPending(v, p, now) })
+	if err != nil {
+		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)
+		l.fail(w, r, failSessionStore)
+		return
+	}
+	l.logger.Info("login started", "event", "login_started", "session", sess.LogID())
+	http.Redirect(w, r, l.client.AuthCodeURL(p.State, challenge), http.StatusFound)
+}

@@ -1,0 +1,25 @@
+// Package oauthtest is an OAuth 2.0 authorization server for tests and local
+// development. It plays the provider's part of the authorization code flow
+// (RFC 6749 §4.1) with PKCE (RFC 7636), so an app's login can be run end to
+// end without a network or a real account:
+//
+//  1. The app sends the browser to /authorize. The provider shows a sign-in
+//     form (or, with [Config.AutoApprove], approves at once) and redirects
+//     back to the app's redirect URI with a short-lived, single-use code.
+//  2. The app exchanges the code at /token, authenticating with its client
+//     secret, and receives a bearer access token.
+//  3. The app calls /user with the token and learns who signed in.
+//
+// The provider checks what a real one must: exact redirect URI matching,
+// PKCE with S256, client authentication, code replay. It records every call
+// to /token and /user for tests to inspect, and it can fail on purpose (see
+// [Misbehaviour]) so that an app's error handling gets tested as well.
+//
+// Tests start it with [NewServer] or [NewTLSServer]. An app can also serve
+// it itself in local development: [New] returns an [http.Handler] whose
+// pages use only relative links, so it works under any path prefix removed
+// with [http.StripPrefix].
+//
+// It must never stand in for a real provider anywhere else: any user name is
+// accepted and no password is checked.
+package oauthtest

@@ -1,0 +1,155 @@
+package oauthtest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Misbehaviour makes the provider's endpoints fail on purpose, so that tests
+// can check how an app copes with a provider that is down, wrong or hostile.
+// The zero value behaves correctly.
+type Misbehaviour struct {
+	Token TokenFault // what POST /token does instead of the right answer
+	User  UserFault  // what GET /user does instead of the right answer
+}
+
+// A TokenFault is a way for POST /token to fail.
+type TokenFault int
+
+const (
+	// TokenOK answers correctly.
+	TokenOK TokenFault = iota
+	// TokenErrorResponse answers 400 with an invalid_grant error (RFC 6749 §5.2).
+	TokenErrorResponse
+	// TokenErrorWith200 answers 200 with an error object, as GitHub does.
+	TokenErrorWith200
+	// TokenGarbage answers 200, claiming application/json, with a body that
+	// is not JSON.
+	TokenGarbage
+	// TokenOversized answers 200 with a JSON body of more than 8 MiB, larger
+	// than any client should accept. It stops early if the client goes away.
+	TokenOversized
+	// TokenHang never answers: it waits until the request's context is done,
+	// when the client times out or disconnects.
+	TokenHang
+	// TokenServerError answers 500 with an HTML page.
+	TokenServerError
+	// TokenNoAccessToken answers 200 with a token response that has no
+	// access_token.
+	TokenNoAccessToken
+	// TokenFormEncoded does the exchange correctly but answers success in
+	// application/x-www-form-urlencoded, as GitHub does when the request's
+	// Accept header does not ask for JSON. Errors are still JSON.
+	TokenFormEncoded
+)
+
+// A UserFault is a way for GET /user to fail.
+type UserFault int
+
+const (
+	// UserOK answers correctly.
+	UserOK UserFault = iota
+	// UserUnauthorized answers 401 with an invalid_token challenge, as for a
+	// revoked token (RFC 6750 §3.1).
+	UserUnauthorized
+	// UserServerError answers 500.
+	UserServerError
+	// UserGarbage answers 200, claiming application/json, with a body that
+	// is not JSON.
+	UserGarbage
+)
+
+// oversizedBodyBytes is the size of the TokenOversized body: far past what
+// any client should read from a token endpoint.
+const oversizedBodyBytes = 8 << 20
+
+// Misbehave makes the endpoints fail as m says, from the next request on.
+// It may be called while the provider is serving. It panics if m holds a
+// fault that does not exist.
+func (p *Provider) Misbehave(m Misbehaviour) {
+	if m.Token < TokenOK || m.Token > TokenFormEncoded {
+		panic(fmt.Sprintf("oauthtest: unknown TokenFault %d", m.Token))
+	}
+	if m.User < UserOK || m.User > UserGarbage {
+		panic(fmt.Sprintf("oauthtest: unknown UserFault %d", m.User))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.misbehaviour = m
+}
+
+func (p *Provider) currentMisbehaviour() Misbehaviour {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.misbehaviour
+}
+
+// answerTokenFault answers r as fault says and reports whether it did. It
+// leaves TokenOK and TokenFormEncoded, which need a real exchange, to the
+// token endpoint.
+func answerTokenFault(w http.ResponseWriter, r *http.Request, fault TokenFault) bool {
+	switch fault {
+	case TokenErrorResponse:
+		writeTokenError(w, invalidGrant("this provider was told to refuse every code"))
+	case TokenErrorWith200:
+		writeJSON(w, http.StatusOK, map[string]string{
+			"error":             "bad_verification_code",
+			"error_description": "the code is wrong or expired (an error sent with status 200, as GitHub does)",
+		})
+	case TokenGarbage:
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, "this is not JSON")
+	case TokenOversized:
+		writeOversizedToken(w, r)
+	case TokenHang:
+		<-r.Context().Done()
+	case TokenServerError:
+		writeServerError(w)
+	case TokenNoAccessToken:
+		writeJSON(w, http.StatusOK, map[string]string{"token_type": "Bearer"})
+	default:
+		return false
+	}
+	return true
+}
+
+// writeOversizedToken streams a token response whose access_token alone is
+// oversizedBodyBytes long, stopping as soon as the client stops reading.
+func writeOversizedToken(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"token_type":"Bearer","access_token":"`)
+	chunk := bytes.Repeat([]byte("A"), 32<<10)
+	for sent := 0; sent < oversizedBodyBytes; sent += len(chunk) {
+		if r.Context().Err() != nil {
+			return
+		}
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+	io.WriteString(w, `"}`)
+}
+
+// answerUserFault answers as fault says and reports whether it did.
+func answerUserFault(w http.ResponseWriter, fault UserFault) bool {
+	switch fault {
+	case UserUnauthorized:
+		writeUserError(w, invalidToken("this provider was told to refuse every token"))
+	case UserServerError:
+		writeServerError(w)
+	case UserGarbage:
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, "this is not JSON")
+	default:
+		return false
+	}
+	return true
+}
+
+func writeServerError(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	io.WriteString(w, "<!doctype html>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>This provider was told to fail.</p>\n")
+}

@@ -1,0 +1,121 @@
+package oauthtest
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Provider: the one client it knows.
+type Config struct {
+	// ClientID and ClientSecret are the client's credentials (RFC 6749 §2.3.1).
+	ClientID     string
+	ClientSecret string
+
+	// RedirectURL is the only redirect_uri accepted. It is compared byte for
+	// byte, never as a prefix or pattern (RFC 9700 §2.1).
+	RedirectURL string
+
+	// Issuer, when set, is sent as iss with every authorization response, so
+	// that the client can tell which provider answered (RFC 9207 §2).
+	Issuer string
+
+	// AutoApprove, when set, makes GET /authorize approve at once as this
+	// user name instead of showing the sign-in form.
+	AutoApprove string
+
+	// Now is the clock that codes and tokens expire by; time.Now when nil.
+	Now func() time.Time
+}
+
+// Provider is an OAuth 2.0 authorization server for one client. It is an
+// [http.Handler] serving:
+//
+//	GET  /authorize  the sign-in form, or an immediate approval with AutoApprove
+//	POST /authorize  the form's submission: approve with a user name, or cancel
+//	POST /token      the exchange of a code for an access token
+//	GET  /user       the signed-in user's profile, for a bearer token
+//
+// Its methods are safe for concurrent use.
+type Provider struct {
+	cfg         Config
+	redirectURL *url.URL
+	pageCSP     string
+	pages       *template.Template
+	mux         *http.ServeMux
+
+	grants        grants
+	tokenRecorder recorder
+	userRecorder  recorder
+
+	mu           sync.Mutex
+	misbehaviour Misbehaviour
+}
+
+// New returns a Provider for cfg. It panics if cfg cannot work: a missing
+// client ID, secret or redirect URL, a redirect URL that is not absolute or
+// has a fragment (RFC 6749 §3.1.2), or an AutoApprove that is not a valid
+// user name.
+func New(cfg Config) *Provider {
+	redirectURL, err := checkConfig(cfg)
+	if err != nil {
+		panic("oauthtest: " + err.Error())
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := &Provider{
+		cfg:         cfg,
+		redirectURL: redirectURL,
+		pageCSP:     pageCSP(redirectURL),
+		pages:       parsePages(),
+		grants:      newGrants(),
+	}
+
+	p.mux = http.NewServeMux()
+	p.mux.HandleFunc("GET /authorize", p.showAuthorize)
+	// The sign-in form changes state, so only its own page may submit it:
+	// a cross-site form post is refused before it can approve anything.
+	p.mux.Handle("POST /authorize", http.NewCrossOriginProtection().Handler(http.HandlerFunc(p.submitAuthorize)))
+	p.mux.HandleFunc("POST /token", p.token)
+	p.mux.HandleFunc("GET /user", p.user)
+	return p
+}
+
+func checkConfig(cfg Config) (*url.URL, error) {
+	switch {
+	case cfg.ClientID == "":
+		return nil, errors.New("the client ID (Config.ClientID) is empty")
+	case cfg.ClientSecret == "":
+		return nil, errors.New("the client secret (Config.ClientSecret) is empty")
+	case cfg.AutoApprove != "" && !validUserName(cfg.AutoApprove):
+		return nil, fmt.Errorf("the AutoApprove user name %q is not 1 to 64 letters, digits, '.', '_' or '-'", cfg.AutoApprove)
+	}
+	redirectURL, err := url.Parse(cfg.RedirectURL)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("the redirect URL: %v", err)
+	case !redirectURL.IsAbs():
+		return nil, fmt.Errorf("the redirect URL %q is not absolute", cfg.RedirectURL)
+	case strings.Contains(cfg.RedirectURL, "#"):
+		return nil, fmt.Errorf("the redirect URL %q has a fragment", cfg.RedirectURL)
+	}
+	return redirectURL, nil
+}
+
+// ServeHTTP answers requests to the provider's endpoints.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Nothing this provider says may be cached: its pages carry request
+	// parameters and its JSON carries tokens (RFC 6749 §5.1, RFC 6750 §5.3).
+	w.Header().Set("Cache-Control", "no-store")
+	p.mux.ServeHTTP(w, r)
+}
+
+func (p *Provider) now() time.Time {
+	return p.cfg.Now()
+}

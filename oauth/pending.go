@@ -1,0 +1,112 @@
+package oauth
+
+import (
+	"crypto/subtle"
+	"time"
+
+	"oauthlogin/session"
+)
+
+// pendingLogin is one login attempt between the redirect to the provider
+// and the callback. It lives only in the server-side session: nothing of it
+// travels through the browser except the state (SECURITY-CHECKLIST #5).
+type pendingLogin struct {
+	State    string `json:"state"`
+	Verifier string `json:"verifier,omitempty"` // PKCE code verifier (RFC 7636 §4.1)
+	ReturnTo string `json:"return_to"`          // the local page first asked for
+	Created  int64  `json:"created"`            // Unix seconds
+}
+
+const (
+	pendingKey = "oauth_pending"
+
+	// maxPending keeps a few attempts at once, so that several tabs can
+	// each start a login and all finish; older ones are dropped first.
+	maxPending = 5
+
+	// pendingTTL is how long the provider has to send the visitor back.
+	// RFC 6749 §4.1.2 advises codes that live at most ten minutes, so an
+	// older attempt cannot succeed anyway.
+	pendingTTL = 10 * time.Minute
+)
+
+// addPending records p in the session's values, dropping expired attempts
+// and, past maxPending, the oldest ones (SECURITY-CHECKLIST #7).
+func addPending(v *session.Values, p pendingLogin, now time.Time) error {
+	list, err := livePending(v, now)
+	if err != nil {
+		return err
+	}
+	list = append(list, p)
+	if len(list) > maxPending {
+		list = list[len(list)-maxPending:]
+	}
+	return v.Put(pendingKey, list)
+}
+
+// errStateExpired and errStateUnknown tell apart, for the log, the two
+// ways a state can fail to match.
+type stateProblem string
+
+const (
+	stateExpired stateProblem = "state_expired"
+	stateUnknown stateProblem = "state_mismatch"
+)
+
+// takePending removes the attempt whose state equals state and returns it.
+// The state is single-use: once taken it cannot match again, whatever
+// happens next (RFC 9700 §4.2.4; SECURITY-CHECKLIST #9).
+//
+// States are compared in constant time, as raw strings: no trimming, no
+// case folding (SECURITY-CHECKLIST #8).
+func takePending(v *session.Values, state string, now time.Time) (pendingLogin, stateProblem, error) {
+	var all []pendingLogin
+	if _, err := v.Get(pendingKey, &all); err != nil {
+		return pendingLogin{}, "", err
+	}
+	found, problem := -1, stateUnknown
+	for i, p := range all {
+		if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
+			found = i
+		}
+	}
+	if found >= 0 && expired(all[found], now) {
+		problem = stateExpired
+	}
+
+	kept := all[:0:0]
+	for i, p := range all {
+		if i != found && !expired(p, now) {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) != len(all) {
+		if len(kept) == 0 {
+			v.Delete(pendingKey)
+		} else if err := v.Put(pendingKey, kept); err != nil {
+			return pendingLogin{}, "", err
+		}
+	}
+	if found < 0 || problem == stateExpired {
+		return pendingLogin{}, problem, nil
+	}
+	return all[found], "", nil
+}
+
+func livePending(v *session.Values, now time.Time) ([]pendingLogin, error) {
+	var all []pendingLogin
+	if _, err := v.Get(pendingKey, &all); err != nil {
+		return nil, err
+	}
+	live := all[:0]
+	for _, p := range all {
+		if !expired(p, now) {
+			live = append(live, p)
+		}
+	}
+	return live, nil
+}
+
+func expired(p pendingLogin, now time.Time) bool {
+	return now.Sub(time.Unix(p.Created, 0)) >= pendingTTL
+}

@@ -1,0 +1,94 @@
+package oauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/url"
+	"strings"
+)
+
+// Token is the part of a token response (RFC 6749 §5.1) this application
+// uses.
+type Token struct {
+	AccessToken string
+	TokenType   string
+	Scope       string // the granted scope, when the provider says
+}
+
+// tokenResponse is the JSON shape of a token endpoint's answer, success or
+// error. Unknown members are ignored, as RFC 6749 §5.1 requires. A member
+// of the wrong JSON type (a number for access_token) fails decoding.
+type tokenResponse struct {
+	AccessToken      string  `json:"access_token"`
+	TokenType        string  `json:"token_type"`
+	Scope            string  `json:"scope"`
+	Error            *string `json:"error"`
+	ErrorDescription string  `json:"error_description"`
+}
+
+// parseTokenResponse reads a token endpoint's answer. It succeeds only when
+// all of these hold (RFC 6749 §5.1, §5.2, §7.1; SECURITY-CHECKLIST #19):
+//
+//   - the status is 2xx;
+//   - the body has no error member, whatever the status: GitHub, for one,
+//     answers a bad code with 200 and an error;
+//   - access_token is a non-empty string;
+//   - token_type is Bearer, in any case: a client must not use a token
+//     whose type it does not understand.
+//
+// The body is JSON, or form-encoded as GitHub sends when not asked for JSON;
+// any other content type is refused (SECURITY-CHECKLIST #18).
+func parseTokenResponse(status int, contentType string, body []byte) (*Token, error) {
+	resp, err := decodeTokenResponse(contentType, body)
+	if err != nil {
+		if status < 200 || status > 299 {
+			return nil, fmt.Errorf("%w: token endpoint answered HTTP %d", ErrUnexpectedResponse, status)
+		}
+		return nil, err
+	}
+	if resp.Error != nil {
+		return nil, &ProviderError{HTTPStatus: status, Code: *resp.Error, Description: resp.ErrorDescription}
+	}
+	if status < 200 || status > 299 {
+		return nil, fmt.Errorf("%w: token endpoint answered HTTP %d", ErrUnexpectedResponse, status)
+	}
+	if resp.AccessToken == "" {
+		return nil, fmt.Errorf("%w: no access_token in the token response", ErrUnexpectedResponse)
+	}
+	if !strings.EqualFold(resp.TokenType, "Bearer") {
+		return nil, fmt.Errorf("%w: token_type %q is not Bearer", ErrUnexpectedResponse, clip(resp.TokenType))
+	}
+	return &Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Scope: resp.Scope}, nil
+}
+
+func decodeTokenResponse(contentType string, body []byte) (*tokenResponse, error) {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, fmt.Errorf("%w: token response content type %q", ErrUnexpectedResponse, clip(contentType))
+	}
+	var resp tokenResponse
+	switch mediaType {
+	case "application/json":
+		if err := json.Unmarshal(body, &resp); err != nil {
+			return nil, fmt.Errorf("%w: token response is not valid JSON: %v", ErrUnexpectedResponse, err)
+		}
+	case "application/x-www-form-urlencoded", "text/plain":
+		// text/plain: what older GitHub deployments called their form body.
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, fmt.Errorf("%w: token response is not valid form data", ErrUnexpectedResponse)
+		}
+		resp.AccessToken = form.Get("access_token")
+		resp.TokenType = form.Get("token_type")
+		resp.Scope = form.Get("scope")
+		if form.Has("error") {
+			code := form.Get("error")
+			resp.Error = &code
+			resp.ErrorDescription = form.Get("error_description")
+		}
+	default:
+		return nil, fmt.Errorf("%w: token response content type %q", ErrUnexpectedResponse, clip(mediaType))
+	}
+	return &resp, nil
+}

@@ -1,0 +1,228 @@
+package session
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxRecordSize bounds what Load reads. Records are small (a user and a few
+// pending logins); anything larger was not written by this package.
+const maxRecordSize = 64 << 10
+
+// tempPrefix starts the name of a file being written. Such a file is never
+// read as a session; one older than staleTempAge was left by a crash and is
+// removed by the sweep.
+const (
+	tempPrefix   = "tmp-"
+	staleTempAge = time.Minute
+)
+
+// FileStore is a [Store] that keeps each session in its own file in one
+// directory.
+//
+//   - A file is named by an HMAC-SHA-256 of the session ID, never the ID
+//     itself, so a directory listing, a backup or a log of paths yields
+//     nothing that works as a cookie (SECURITY-CHECKLIST #40).
+//   - Every write goes to a temporary file in the same directory, is synced,
+//     and is then renamed over the old file. Rename replaces a file
+//     atomically on POSIX file systems, so a reader or a crash sees the old
+//     record or the new one, never half of one.
+//   - A file's modification time is set to the record's expiry, so the
+//     sweep can find expired sessions from the directory listing alone,
+//     without opening a single file.
+//   - All access goes through an [os.Root], which refuses names that
+//     would leave the directory (SECURITY-CHECKLIST #39).
+//
+// Several processes may share one directory: each operation is atomic on
+// its own, and the last writer of a session wins.
+type FileStore struct {
+	fs  fileSystem
+	key []byte
+	now func() time.Time
+}
+
+// fileSystem is the part of [os.Root] that a FileStore uses. Tests put a
+// failing one in its place to play a full disk or a failed rename.
+type fileSystem interface {
+	Open(name string) (*os.File, error)
+	OpenFile(name string, flag int, perm os.FileMode) (*os.File, error)
+	Chtimes(name string, atime, mtime time.Time) error
+	Rename(oldname, newname string) error
+	Remove(name string) error
+}
+
+// NewFileStore opens dir as a session store, creating it with mode 0700 if
+// needed. It refuses a directory that is a symbolic link or that other
+// users can read or write: session files are secrets (SECURITY-CHECKLIST
+// #41). key keys the hash that names the files; now is the clock (time.Now
+// when nil).
+func NewFileStore(dir string, key []byte, now func() time.Time) (*FileStore, error) {
+	if len(key) == 0 {
+		return nil, errors.New("session file store: empty key")
+	}
+	// Clean drops a trailing slash, with which Lstat would follow a
+	// symbolic link and the check below would pass it.
+	dir = filepath.Clean(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("session file store: %w", err)
+	}
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("session file store: %w", err)
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("session file store: %s is a symbolic link; give the real directory", dir)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("session file store: %s is not a directory", dir)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("session file store: %s has mode %#o; other users must have no access (chmod 700 %s)", dir, perm, dir)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("session file store: %w", err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &FileStore{fs: root, key: key, now: now}, nil
+}
+
+// fileName is the name of the file that holds the session id.
+func (s *FileStore) fileName(id string) string { return keyedHash(s.key, id) }
+
+// Load implements [Store].
+func (s *FileStore) Load(id string) ([]byte, bool, error) {
+	name := s.fileName(id)
+	f, err := s.fs.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("load session: %w", err)
+	}
+	defer f.Close()
+
+	info, err := f.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("load session: %w", err)
+	}
+	if !info.ModTime().After(s.now()) || info.Size() > maxRecordSize {
+		// Expired, or too large to be one of our records: no session
+		// either way. Remove it now (the sweep looks at expiry only), so
+		// that it is not read again (SECURITY-CHECKLIST #34, #44).
+		s.remove(f, name)
+		return nil, false, nil
+	}
+	// Read one byte past the limit, so a file that grew since Stat is
+	// noticed rather than silently cut short.
+	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("load session: %w", err)
+	}
+	if len(b) > maxRecordSize {
+		s.remove(f, name)
+		return nil, false, nil
+	}
+	return b, true, nil
+}
+
+// remove closes and removes a file that Load refused. A failure is ignored:
+// the file already counts as absent, and Load refuses it again next time.
+func (s *FileStore) remove(f *os.File, name string) {
+	f.Close() // before Remove, which fails on an open file on some systems
+	s.fs.Remove(name)
+}
+
+// Save implements [Store].
+func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
+	tmp, err := s.writeTemp(rec, expiry)
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	if err := s.fs.Rename(tmp, s.fileName(id)); err != nil {
+		s.fs.Remove(tmp)
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
+
+// writeTemp writes rec to a new temporary file, durable on disk and stamped
+// with its expiry, and returns its name. On error it leaves no file behind.
+func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err error) {
+	name, err = s.tempName()
+	if err != nil {
+		return "", err
+	}
+	f, err := s.fs.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	// The returns below set name to "" on error, so the cleanup keeps its
+	// own copy of it.
+	tmp := name
+	defer func() {
+		if err != nil {
+			s.fs.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(rec); err != nil {
+		f.Close()
+		return "", err
+	}
+	// Without Sync, a power cut shortly after the rename could leave a
+	// renamed but empty file on some file systems.
+	if err = f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err = f.Close(); err != nil {
+		return "", err
+	}
+	// Stamp the expiry before the rename, never after: a sweep in between
+	// would otherwise see the fresh file with an old time and remove it.
+	if err = s.fs.Chtimes(name, expiry, expiry); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// tempName makes a unique temporary file name that records when it was
+// made, so the sweep can tell a crash's leftover from a write in progress.
+func (s *FileStore) tempName() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return tempPrefix + strconv.FormatInt(s.now().UnixNano(), 10) + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// Delete implements [Store].
+func (s *FileStore) Delete(id string) error {
+	err := s.fs.Remove(s.fileName(id))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// isRecordName reports whether name has the shape of a session file's name:
+// the 64 lowercase hex digits of fileName.
+func isRecordName(name string) bool {
+	if len(name) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(name)
+	return err == nil && strings.ToLower(name) == name
+}

@@ -1,0 +1,237 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Manager. The zero value of each field has a sensible
+// default, noted beside it.
+type Options struct {
+	// CookieName is the cookie's name. With a Secure cookie it gets the
+	// "__Host-" prefix, which tells browsers to accept it only when it is
+	// Secure, has Path=/ and no Domain (RFC 6265bis §4.1.3.2), so no
+	// sibling subdomain can plant or shadow it. Default "session".
+	CookieName string
+
+	// InsecureCookieOverHTTP drops the Secure attribute (and so the
+	// "__Host-" prefix) for plain-http development on a host other than
+	// localhost. Browsers treat http://localhost as secure already, so
+	// local development does not need it.
+	InsecureCookieOverHTTP bool
+
+	// IdleTimeout ends a session that has seen no request for this long.
+	// Default 30 minutes.
+	IdleTimeout time.Duration
+
+	// AbsoluteTimeout ends a session this long after it began, however
+	// active it is. Default 8 hours.
+	AbsoluteTimeout time.Duration
+
+	// HashKey keys the hash that names sessions in logs; a FileStore uses the
+	// same kind of hash for its file names. Required.
+	HashKey []byte
+
+	// Now is the clock; time.Now when nil. Tests set a fake one.
+	Now func() time.Time
+
+	// Logger receives session events; slog.Default() when nil.
+	Logger *slog.Logger
+
+	// OnError answers a request whose session could not be loaded because
+	// the store failed. Default: a plain 503 Service Unavailable.
+	OnError func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// touchInterval throttles the idle-timeout bookkeeping: a session's
+// last-seen time is written at most once per interval, so a busy visitor
+// costs no disk writes at all between them. The price is that an idle
+// timeout may end a session up to this much early.
+const touchInterval = time.Minute
+
+// Manager loads and saves sessions for HTTP requests.
+type Manager struct {
+	store      Store
+	cookieName string
+	secure     bool
+	idle       time.Duration
+	absolute   time.Duration
+	hashKey    []byte
+	now        func() time.Time
+	logger     *slog.Logger
+	onError    func(w http.ResponseWriter, r *http.Request, err error)
+
+	// locks serialise the read-modify-write of one session within this
+	// process, so that two concurrent updates (two tabs starting a login at
+	// once) cannot overwrite each other. A fixed set of mutexes picked by
+	// the session's hash needs no cleanup and cannot grow.
+	locks [64]sync.Mutex
+}
+
+// NewManager returns a Manager that keeps sessions in store.
+func NewManager(store Store, opts Options) (*Manager, error) {
+	if store == nil {
+		return nil, errors.New("session: nil store")
+	}
+	if len(opts.HashKey) == 0 {
+		return nil, errors.New("session: empty hash key")
+	}
+	m := &Manager{
+		store:      store,
+		cookieName: opts.CookieName,
+		secure:     !opts.InsecureCookieOverHTTP,
+		idle:       opts.IdleTimeout,
+		absolute:   opts.AbsoluteTimeout,
+		hashKey:    opts.HashKey,
+		now:        opts.Now,
+		logger:     opts.Logger,
+		onError:    opts.OnError,
+	}
+	if m.cookieName == "" {
+		m.cookieName = "session"
+	}
+	if m.secure {
+		m.cookieName = "__Host-" + m.cookieName
+	}
+	if m.idle <= 0 {
+		m.idle = 30 * time.Minute
+	}
+	if m.absolute <= 0 {
+		m.absolute = 8 * time.Hour
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.logger == nil {
+		m.logger = slog.Default()
+	}
+	if m.onError == nil {
+		m.onError = func(w http.ResponseWriter, _ *http.Request, _ error) {
+			http.Error(w, "The session store is unavailable. Please try again shortly.", http.StatusServiceUnavailable)
+		}
+	}
+	return m, nil
+}
+
+// CookieName is the name of the session cookie, with its prefix.
+func (m *Manager) CookieName() string { return m.cookieName }
+
+// hash is the keyed hash that names a session outside the cookie.
+func (m *Manager) hash(id string) string { return keyedHash(m.hashKey, id) }
+
+func (m *Manager) lock(id string) (unlock func()) {
+	mu := &m.locks[m.hash(id)[0]%byte(len(m.locks))]
+	mu.Lock()
+	return mu.Unlock
+}
+
+func (m *Manager) newRecord() record {
+	now := m.now().Unix()
+	return record{Version: recordVersion, Created: now, Seen: now}
+}
+
+// loadRecord loads and checks the record for id. A record that is missing,
+// malformed or timed out is found=false; the last two are also removed, so
+// they cannot fail again on the next request.
+func (m *Manager) loadRecord(id string) (rec record, found bool, err error) {
+	b, found, err := m.store.Load(id)
+	if err != nil || !found {
+		return record{}, false, err
+	}
+	rec, err = decodeRecord(b)
+	if err != nil {
+		m.logger.Warn("session record unreadable; treating it as no session",
+			"event", "session_corrupt", "session", m.hash(id)[:16], "err", err)
+		m.discard(id)
+		return record{}, false, nil
+	}
+	now := m.now()
+	var reason string
+	switch {
+	case now.Sub(time.Unix(rec.Created, 0)) >= m.absolute:
+		reason = "absolute"
+	case now.Sub(time.Unix(rec.Seen, 0)) >= m.idle:
+		reason = "idle"
+	}
+	if reason != "" {
+		m.logger.Info("session expired", "event", "session_expired", "reason", reason, "session", m.hash(id)[:16])
+		m.discard(id)
+		return record{}, false, nil
+	}
+	return rec, true, nil
+}
+
+// discard removes a record that is no longer a session. A failure is only
+// logged: the record already counts as absent, and the sweep retries later,
+// so one bad file can never lock a visitor into an error loop.
+func (m *Manager) discard(id string) {
+	if err := m.store.Delete(id); err != nil {
+		m.logger.Warn("remove dead session record", "session", m.hash(id)[:16], "err", err)
+	}
+}
+
+func (m *Manager) save(id string, rec record) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	return m.store.Save(id, b, rec.expiry(m.idle, m.absolute))
+}
+
+// setCookie sends the session cookie. It has no Expires or Max-Age, so the
+// browser forgets it when it closes (a session cookie); the server-side
+// timeouts bound its life in any case. HttpOnly keeps it from scripts;
+// SameSite=Lax keeps it off cross-site subrequests and POSTs while still
+// sending it on the top-level navigation back from the provider, which the
+// login needs (RFC 6265bis §4.1.2.7; SECURITY-CHECKLIST #16, #38).
+func (m *Manager) setCookie(w http.ResponseWriter, id string) {
+	m.writeCookie(w, &http.Cookie{
+		Name:     m.cookieName,
+		Value:    id,
+		Path:     "/",
+		Secure:   m.secure,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// expireCookie tells the browser to drop the cookie: the same name and Path
+// (a browser removes a cookie only when they match), and Max-Age=0.
+func (m *Manager) expireCookie(w http.ResponseWriter) {
+	m.writeCookie(w, &http.Cookie{
+		Name:     m.cookieName,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		Secure:   m.secure,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// writeCookie sets c in place of any session cookie this response already
+// carries: when one request first empties a session and then starts a new
+// one (a login callback does), the browser should get one clear
+// instruction, not two that contradict each other.
+func (m *Manager) writeCookie(w http.ResponseWriter, c *http.Cookie) {
+	h := w.Header()
+	prefix := m.cookieName + "="
+	kept := h["Set-Cookie"][:0]
+	for _, v := range h["Set-Cookie"] {
+		if !strings.HasPrefix(v, prefix) {
+			kept = append(kept, v)
+		}
+	}
+	if len(kept) == 0 {
+		h.Del("Set-Cookie")
+	} else {
+		h["Set-Cookie"] = kept
+	}
+	http.SetCookie(w, c)
+}

@@ -1,0 +1,85 @@
+package session
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+type contextKey struct{}
+
+// Middleware loads the request's session before calling next. Handlers find
+// it with [FromRequest].
+//
+// Only the cookie is trusted to carry the ID, never a query parameter or
+// another header, and only an ID of the exact shape this package makes;
+// anything else is an anonymous visitor (OWASP Session Management Cheat
+// Sheet, "strict" session management; SECURITY-CHECKLIST #32, #39).
+func (m *Manager) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := m.load(w, r)
+		if err != nil {
+			m.logger.Error("load session", "event", "session_store_error", "err", err)
+			m.onError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
+	})
+}
+
+// FromRequest returns the session loaded by [Manager.Middleware]. It panics
+// if the middleware did not run, which is a wiring mistake, not a runtime
+// condition.
+func FromRequest(r *http.Request) *Session {
+	s, ok := r.Context().Value(contextKey{}).(*Session)
+	if !ok {
+		panic("session: FromRequest called outside Manager.Middleware")
+	}
+	return s
+}
+
+func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error) {
+	s := &Session{manager: m, w: w, rec: m.newRecord()}
+	c, err := r.Cookie(m.cookieName)
+	if err != nil {
+		return s, nil
+	}
+	if !validID(c.Value) {
+		// The value is not logged: it is attacker-controlled and might be
+		// someone's real cookie pasted in the wrong place.
+		m.logger.Info("malformed session cookie ignored", "event", "session_cookie_malformed", "length", len(c.Value))
+		return s, nil
+	}
+	rec, found, err := m.loadRecord(c.Value)
+	if err != nil || !found {
+		return s, err
+	}
+	s.id, s.rec = c.Value, rec
+
+	if m.now().Sub(time.Unix(rec.Seen, 0)) >= touchInterval {
+		if err := m.touch(s); err != nil {
+			// The visit itself can go on; the idle timeout just counts from
+			// the last successful touch.
+			m.logger.Warn("record session activity", "session", s.LogID(), "err", err)
+		}
+	}
+	return s, nil
+}
+
+// touch records activity for the idle timeout. It reloads under the lock so
+// that it cannot undo a change made by a concurrent request.
+func (m *Manager) touch(s *Session) error {
+	unlock := m.lock(s.id)
+	defer unlock()
+	rec, found, err := m.loadRecord(s.id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		s.id, s.rec = "", m.newRecord()
+		return nil
+	}
+	rec.Seen = m.now().Unix()
+	s.rec = rec
+	return m.save(s.id, rec)
+}

@@ -1,0 +1,277 @@
+// Package session keeps server-side sessions for a web application: the
+// browser holds only an opaque random ID in a cookie, and everything the
+// application remembers about the visitor (the pending OAuth2 logins, the
+// logged-in user) lives in a record on the server.
+//
+// The flow of one request:
+//
+//  1. [Manager.Middleware] reads the session cookie, checks that it is a
+//     well-formed ID before touching the disk, loads the record from the
+//     [Store] and checks its idle and absolute timeouts.
+//  2. The handler reads values with [Session.Get] and changes them with
+//     [Session.Update] (a short read-modify-write under a per-session lock),
+//     [Session.Renew] (a new ID for the same visitor, at login) or
+//     [Session.Destroy] (logout).
+//  3. A request that changes nothing writes nothing.
+//
+// [FileStore] keeps one file per session in a directory, written atomically.
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Session is one visitor's session as seen by one request. It is created by
+// [Manager.Middleware] and found with [FromRequest]. The zero state is
+// anonymous: no cookie, no record, nothing stored.
+//
+// A Session is meant for the goroutine that serves its request.
+type Session struct {
+	manager *Manager
+	w       http.ResponseWriter
+	id      string // "" while the visitor has no stored session
+	rec     record
+}
+
+// Exists reports whether the visitor has a stored session.
+func (s *Session) Exists() bool { return s.id != "" }
+
+// LogID is a short, stable name for the session that is safe to log: a prefix
+// of its keyed hash, never the ID itself (OWASP Logging Cheat Sheet: session
+// identifiers are "data to exclude"). It is "" for an anonymous visitor.
+func (s *Session) LogID() string {
+	if s.id == "" {
+		return ""
+	}
+	return s.manager.hash(s.id)[:16]
+}
+
+// Get decodes the value stored under key into v and reports whether there
+// was one.
+func (s *Session) Get(key string, v any) (bool, error) {
+	return s.rec.Values.Get(key, v)
+}
+
+// Update changes the session's values in one short read-modify-write: it
+// takes the session's lock, loads the newest record (another request may
+// have changed it since this one started), calls fn, and saves the result
+// if fn changed anything. A visitor without a session gets a new one, with a
+// new ID and cookie, the first time fn stores a value.
+//
+// Update never brings back a session that was destroyed meanwhile (by a
+// logout in another tab, or by expiry): it starts a new one instead.
+func (s *Session) Update(fn func(v *Values) error) error {
+	m := s.manager
+	if s.id != "" {
+		unlock := m.lock(s.id)
+		defer unlock()
+		rec, found, err := m.loadRecord(s.id)
+		if err != nil {
+			return fmt.Errorf("update session: %w", err)
+		}
+		if found {
+			s.rec = rec
+		} else {
+			s.id, s.rec = "", m.newRecord()
+		}
+	}
+
+	if err := fn(&s.rec.Values); err != nil {
+		return err
+	}
+	if !s.rec.Values.changed {
+		return nil
+	}
+	s.rec.Values.changed = false
+
+	if s.id == "" {
+		if s.rec.Values.Len() == 0 {
+			return nil
+		}
+		id, err := newID()
+		if err != nil {
+			return fmt.Errorf("update session: %w", err)
+		}
+		if err := m.save(id, s.rec); err != nil {
+			return fmt.Errorf("update session: %w", err)
+		}
+		s.id = id
+		m.setCookie(s.w, id)
+		return nil
+	}
+	if s.rec.Values.Len() == 0 {
+		// Nothing left to remember: removing the record is cheaper than
+		// writing an empty one, and it leaves no file behind.
+		if err := m.store.Delete(s.id); err != nil {
+			return fmt.Errorf("update session: %w", err)
+		}
+		s.id = ""
+		m.expireCookie(s.w)
+		return nil
+	}
+	if err := m.save(s.id, s.rec); err != nil {
+		return fmt.Errorf("update session: %w", err)
+	}
+	return nil
+}
+
+// Renew moves the visitor to a new session ID, keeping the values that fn
+// leaves in place, and removes the old record. Call it whenever the
+// visitor's privileges change, above all at login: an ID that an attacker
+// planted or saw before the login is then worthless (OWASP Session
+// Management Cheat Sheet, "Renew the Session ID After Any Privilege Level
+// Change"; session fixation).
+//
+// The renewed session keeps its creation time, so renewal never extends the
+// absolute timeout.
+func (s *Session) Renew(fn func(v *Values) error) error {
+	m := s.manager
+	oldID := s.id
+	if oldID != "" {
+		unlock := m.lock(oldID)
+		defer unlock()
+		rec, found, err := m.loadRecord(oldID)
+		if err != nil {
+			return fmt.Errorf("renew session: %w", err)
+		}
+		if found {
+			s.rec = rec
+		} else {
+			s.rec = m.newRecord()
+		}
+	}
+	if err := fn(&s.rec.Values); err != nil {
+		return err
+	}
+	s.rec.Values.changed = false
+
+	newID, err := newID()
+	if err != nil {
+		return fmt.Errorf("renew session: %w", err)
+	}
+	if err := m.save(newID, s.rec); err != nil {
+		return fmt.Errorf("renew session: %w", err)
+	}
+	s.id = newID
+	m.setCookie(s.w, newID)
+	if oldID != "" {
+		if err := m.store.Delete(oldID); err != nil {
+			// The visitor is already on the new ID; the old record is now
+			// unreachable and the sweep removes it at its expiry.
+			m.logger.Warn("session renewal left the old record", "err", err)
+		}
+	}
+	return nil
+}
+
+// Destroy deletes the session on the server and tells the browser to drop
+// the cookie. The record goes first: a cookie that the browser keeps anyway
+// (a copy, a replay) then names nothing (OWASP Session Management Cheat
+// Sheet, "Session Expiration": invalidation must happen on the server).
+func (s *Session) Destroy() error {
+	m := s.manager
+	if s.id != "" {
+		unlock := m.lock(s.id)
+		defer unlock()
+		if err := m.store.Delete(s.id); err != nil {
+			return fmt.Errorf("destroy session: %w", err)
+		}
+	}
+	s.id, s.rec = "", m.newRecord()
+	m.expireCookie(s.w)
+	return nil
+}
+
+// Values are the named values of a session. Each value is kept as JSON and
+// decoded into the caller's own type, so reading a session never builds
+// objects of a type the record chose (OWASP Deserialization Cheat Sheet).
+type Values struct {
+	m       map[string]json.RawMessage
+	changed bool
+}
+
+// Get decodes the value stored under key into v and reports whether there
+// was one.
+func (v *Values) Get(key string, dst any) (bool, error) {
+	raw, ok := v.m[key]
+	if !ok {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return true, fmt.Errorf("session value %q: %w", key, err)
+	}
+	return true, nil
+}
+
+// Put stores value under key.
+func (v *Values) Put(key string, value any) error {
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("session value %q: %w", key, err)
+	}
+	if v.m == nil {
+		v.m = make(map[string]json.RawMessage)
+	}
+	v.m[key] = raw
+	v.changed = true
+	return nil
+}
+
+// Delete removes the value stored under key, if any.
+func (v *Values) Delete(key string) {
+	if _, ok := v.m[key]; ok {
+		delete(v.m, key)
+		v.changed = true
+	}
+}
+
+// Len is the number of stored values.
+func (v *Values) Len() int { return len(v.m) }
+
+// record is what a Store keeps for one session.
+type record struct {
+	Version int    `json:"v"`
+	Created int64  `json:"created"` // Unix seconds: start of the absolute timeout
+	Seen    int64  `json:"seen"`    // Unix seconds: last recorded activity, for the idle timeout
+	Values  Values `json:"values"`
+}
+
+// recordVersion changes whenever the record's meaning changes; a record of
+// another version is treated as no session at all.
+const recordVersion = 1
+
+// MarshalJSON and UnmarshalJSON store Values as a plain JSON object.
+func (v Values) MarshalJSON() ([]byte, error) { return json.Marshal(v.m) }
+
+// UnmarshalJSON decodes a JSON object of values.
+func (v *Values) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &v.m) }
+
+// errBadRecord marks a record that cannot be read as a session.
+var errBadRecord = errors.New("malformed session record")
+
+func decodeRecord(b []byte) (record, error) {
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return record{}, fmt.Errorf("%w: %v", errBadRecord, err)
+	}
+	if rec.Version != recordVersion {
+		return record{}, fmt.Errorf("%w: version %d", errBadRecord, rec.Version)
+	}
+	if rec.Created <= 0 || rec.Seen < rec.Created {
+		return record{}, fmt.Errorf("%w: bad timestamps", errBadRecord)
+	}
+	return rec, nil
+}
+
+func (r record) expiry(idle, absolute time.Duration) time.Time {
+	idleEnd := time.Unix(r.Seen, 0).Add(idle)
+	absoluteEnd := time.Unix(r.Created, 0).Add(absolute)
+	if idleEnd.Before(absoluteEnd) {
+		return idleEnd
+	}
+	return absoluteEnd
+}

@@ -1,0 +1,36 @@
+// Package settings reads the app's configuration and checks it before the
+// server starts.
+//
+// It is the first step of the login flow: main calls [Load] with the
+// process environment, logs the resulting [Settings] (secrets print as
+// "[redacted]", see [Secret]), and hands Server, OAuth and Session to the
+// packages that need them. Nothing in this package reads the process
+// environment itself; callers pass it in, so tests and examples can use
+// any environment they like.
+//
+// # Where values come from
+//
+// ENVIRONMENT (default "local") selects the file <root>/env/<ENVIRONMENT>/.env,
+// written in the syntax described at [ParseDotenv]. The file is optional;
+// [Settings.EnvFileFound] says whether it existed. A variable present in the
+// process environment wins over the same variable in the file, so a
+// deployment platform can override any line without editing the file.
+//
+// [Variables] lists every variable with its default and meaning.
+//
+// # Empty values
+//
+// An empty value counts as unset, so the default applies. The exception is
+// the variables that name OAuth request parameters (SCOPE, PROMPT,
+// APPROVAL_PROMPT, RESPONSE_TYPE and GRANT_TYPE): for those, an explicitly
+// empty value such as "PROMPT=" means "do not send this parameter" and
+// stays empty. RESPONSE_TYPE and GRANT_TYPE are then rejected, because the
+// authorization code flow needs both.
+//
+// # Errors
+//
+// A malformed .env line is a [*SyntaxError] that names the file and line.
+// Every problem with the values themselves is collected into a single
+// [*ValidationError], so a misconfigured deployment can be fixed in one
+// pass. Neither error ever contains a value, because values may be secrets.
+package settings

@@ -1,0 +1,156 @@
+package settings
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// CallbackPath is the app's callback route, where the provider sends the
+// browser back after login. REDIRECT_URL must point at it.
+const CallbackPath = "/oauth/callback"
+
+// minSecretLength is the shortest SECRET accepted, in characters. It rules
+// out a memorable password; the suggested 32 random bytes in base64 are
+// 44 characters.
+const minSecretLength = 32
+
+// Parse turns variables, as merged by [Load], into Settings and validates
+// them. The variables are described by [Variables]; any other key in vars
+// is ignored, except XDG_CACHE_HOME and HOME, which give SESSION_DIR its
+// default.
+//
+// Parse reports every problem at once, as a [*ValidationError].
+func Parse(vars map[string]string) (Settings, error) {
+	c := newChecker(vars)
+	s := Settings{
+		Environment: c.text("ENVIRONMENT"),
+		Server: Server{
+			Addr:                c.listenAddr(),
+			InsecureDevProvider: c.boolean("INSECURE_DEV_PROVIDER"),
+			LogLevel:            c.logLevel("LOG_LEVEL"),
+		},
+		OAuth: OAuth{
+			ClientID:            c.required("CLIENT_ID"),
+			ClientSecret:        NewSecret(c.required("CLIENT_SECRET")),
+			AuthorizeURL:        c.requiredURL("AUTHORIZE_URL", checkProviderURL),
+			TokenURL:            c.requiredURL("TOKEN_URL", checkProviderURL),
+			UserURL:             c.requiredURL("USER_URL", checkProviderURL),
+			RedirectURL:         c.requiredURL("REDIRECT_URL", checkRedirectURL),
+			Scope:               c.param("SCOPE"),
+			Prompt:              c.param("PROMPT"),
+			ApprovalPrompt:      c.param("APPROVAL_PROMPT"),
+			ResponseType:        c.param("RESPONSE_TYPE"),
+			GrantType:           c.param("GRANT_TYPE"),
+			AuthMethod:          c.oneOf("CLIENT_AUTH_METHOD", AuthMethodPost, AuthMethodBasic),
+			InsecureDisablePKCE: c.boolean("INSECURE_DISABLE_PKCE"),
+			Timeout:             c.duration("OAUTH_TIMEOUT"),
+		},
+		Session: Session{
+			Dir:             c.sessionDir(),
+			CookieName:      c.text("SESSION_COOKIE_NAME"),
+			CookieSecure:    c.boolean("SESSION_COOKIE_SECURE"),
+			IdleTimeout:     c.duration("SESSION_IDLE_TIMEOUT"),
+			AbsoluteTimeout: c.duration("SESSION_ABSOLUTE_TIMEOUT"),
+			SweepInterval:   c.duration("SESSION_SWEEP_INTERVAL"),
+			Secret:          NewSecret(c.required("SECRET")),
+		},
+	}
+
+	if err := checkEnvironment(s.Environment); err != nil {
+		c.problem("ENVIRONMENT", err.Error())
+	}
+	if err := checkCookieName(s.Session.CookieName); err != nil {
+		c.problem("SESSION_COOKIE_NAME", err.Error())
+	}
+	c.check(s.OAuth.ResponseType == "code", "RESPONSE_TYPE",
+		`must be "code": the authorization code flow is the only one this app implements`)
+	c.check(s.OAuth.GrantType == "authorization_code", "GRANT_TYPE",
+		`must be "authorization_code": the authorization code flow is the only one this app implements`)
+	c.check(utf8.RuneCountInString(s.Session.Secret.Reveal()) >= minSecretLength, "SECRET",
+		fmt.Sprintf("must be at least %d characters long; generate one with: openssl rand -base64 32 "+
+			"(or: head -c 32 /dev/urandom | base64)", minSecretLength))
+	// The development provider lets anyone log in as anyone, so it must
+	// never be reachable from another machine.
+	c.check(!s.Server.InsecureDevProvider || isLoopbackURL(s.OAuth.RedirectURL), "INSECURE_DEV_PROVIDER",
+		"may be true only when REDIRECT_URL's host is loopback (localhost, 127.0.0.0/8 or ::1)")
+	c.check(0 < s.OAuth.Timeout && s.OAuth.Timeout <= time.Minute, "OAUTH_TIMEOUT",
+		"must be more than 0s and at most 60s")
+	c.check(s.Session.IdleTimeout >= time.Minute, "SESSION_IDLE_TIMEOUT", "must be at least 1m")
+	c.check(s.Session.AbsoluteTimeout >= time.Minute, "SESSION_ABSOLUTE_TIMEOUT", "must be at least 1m")
+	if !c.failed["SESSION_ABSOLUTE_TIMEOUT"] {
+		c.check(s.Session.IdleTimeout <= s.Session.AbsoluteTimeout, "SESSION_IDLE_TIMEOUT",
+			"must not be longer than SESSION_ABSOLUTE_TIMEOUT")
+	}
+	// A ticker needs a positive interval, and sweeping more often than
+	// once a second would only burn disk reads.
+	c.check(s.Session.SweepInterval >= time.Second, "SESSION_SWEEP_INTERVAL", "must be at least 1s")
+
+	if err := c.err(); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
+
+// listenAddr follows what hosting platforms do: they set PORT, and expect
+// the app to listen on all interfaces. Without PORT the app is probably
+// on a laptop, where listening on localhost only is the safe default.
+func (c *checker) listenAddr() string {
+	if addr := c.vars["ADDR"]; addr != "" {
+		if err := checkListenAddr(addr); err != nil {
+			c.problem("ADDR", err.Error())
+		}
+		return addr
+	}
+	host, port := c.vars["HOST"], c.vars["PORT"]
+	if port == "" {
+		port = defaultFor("PORT")
+		if host == "" {
+			host = "localhost"
+		}
+	}
+	if err := checkPort(port); err != nil {
+		c.problem("PORT", err.Error())
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (c *checker) logLevel(name string) slog.Level {
+	switch strings.ToLower(c.text(name)) {
+	case "debug":
+		return slog.LevelDebug
+	case "info":
+		return slog.LevelInfo
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	c.problem(name, "must be one of debug, info, warn, error")
+	return slog.LevelInfo
+}
+
+// sessionDir derives its default the way the XDG base directory rules do,
+// on every OS, so that it depends on vars alone; os.UserCacheDir would
+// read the process environment behind the caller's back. As those rules
+// say, a relative XDG_CACHE_HOME is ignored.
+func (c *checker) sessionDir() string {
+	if dir := c.vars["SESSION_DIR"]; dir != "" {
+		return dir
+	}
+	var cacheDir string
+	switch xdg, home := c.vars["XDG_CACHE_HOME"], c.vars["HOME"]; {
+	case filepath.IsAbs(xdg):
+		cacheDir = xdg
+	case filepath.IsAbs(home):
+		cacheDir = filepath.Join(home, ".cache")
+	default:
+		c.problem("SESSION_DIR", "must be set, since neither XDG_CACHE_HOME nor HOME is an absolute path to derive it from")
+		return ""
+	}
+	return filepath.Join(cacheDir, "oauthlogin", "sessions")
+}

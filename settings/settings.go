@@ -1,0 +1,116 @@
+package settings
+
+import (
+	"log/slog"
+	"time"
+)
+
+// The values CLIENT_AUTH_METHOD accepts, spelled as RFC 7591 names the
+// token endpoint authentication methods.
+const (
+	AuthMethodPost  = "client_secret_post"  // client_id and client_secret in the form body
+	AuthMethodBasic = "client_secret_basic" // HTTP Basic authentication
+)
+
+// Settings is the validated configuration of the app.
+type Settings struct {
+	Environment  string
+	EnvFile      string // path of the .env file that was looked for
+	EnvFileFound bool
+	Server       Server
+	OAuth        OAuth
+	Session      Session
+}
+
+// Server configures the HTTP server.
+type Server struct {
+	Addr                string // listen address host:port
+	InsecureDevProvider bool   // mount the built-in development provider under /dev/oauth/
+	LogLevel            slog.Level
+}
+
+// OAuth configures the conversation with the OAuth2 provider. An empty
+// Scope, Prompt or ApprovalPrompt means the parameter is not sent.
+type OAuth struct {
+	ClientID            string
+	ClientSecret        Secret
+	AuthorizeURL        string // may carry a query, which must be kept
+	TokenURL            string
+	UserURL             string
+	RedirectURL         string // its path is CallbackPath
+	Scope               string
+	Prompt              string
+	ApprovalPrompt      string
+	ResponseType        string
+	GrantType           string
+	AuthMethod          string // AuthMethodPost or AuthMethodBasic
+	InsecureDisablePKCE bool
+	Timeout             time.Duration // for every outbound call to the provider
+}
+
+// Session configures the server-side sessions.
+type Session struct {
+	Dir             string
+	CookieName      string // as configured, without the __Host- prefix
+	CookieSecure    bool
+	IdleTimeout     time.Duration
+	AbsoluteTimeout time.Duration
+	SweepInterval   time.Duration
+	Secret          Secret // HMAC key for session file names and log correlation
+}
+
+// LogValue summarizes the settings for the start-up log, with secrets
+// redacted, so slog.Info("settings", "settings", s) is safe.
+func (s Settings) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("environment", s.Environment),
+		slog.String("env_file", s.EnvFile),
+		slog.Bool("env_file_found", s.EnvFileFound),
+		slog.Any("server", s.Server),
+		slog.Any("oauth", s.OAuth),
+		slog.Any("session", s.Session),
+	)
+}
+
+// LogValue implements [slog.LogValuer].
+func (s Server) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", s.Addr),
+		slog.Bool("insecure_dev_provider", s.InsecureDevProvider),
+		slog.String("log_level", s.LogLevel.String()),
+	)
+}
+
+// LogValue implements [slog.LogValuer]. Durations are logged as text
+// ("10s") rather than slog's nanosecond count, for the humans reading.
+func (o OAuth) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("client_id", o.ClientID),
+		slog.Any("client_secret", o.ClientSecret),
+		slog.String("authorize_url", o.AuthorizeURL),
+		slog.String("token_url", o.TokenURL),
+		slog.String("user_url", o.UserURL),
+		slog.String("redirect_url", o.RedirectURL),
+		slog.String("scope", o.Scope),
+		slog.String("prompt", o.Prompt),
+		slog.String("approval_prompt", o.ApprovalPrompt),
+		slog.String("response_type", o.ResponseType),
+		slog.String("grant_type", o.GrantType),
+		slog.String("auth_method", o.AuthMethod),
+		slog.Bool("insecure_disable_pkce", o.InsecureDisablePKCE),
+		slog.String("timeout", o.Timeout.String()),
+	)
+}
+
+// LogValue implements [slog.LogValuer].
+func (s Session) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("dir", s.Dir),
+		slog.String("cookie_name", s.CookieName),
+		slog.Bool("cookie_secure", s.CookieSecure),
+		slog.String("idle_timeout", s.IdleTimeout.String()),
+		slog.String("absolute_timeout", s.AbsoluteTimeout.String()),
+		slog.String("sweep_interval", s.SweepInterval.String()),
+		slog.Any("secret", s.Secret),
+	)
+}

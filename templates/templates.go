@@ -1,0 +1,76 @@
+// Package templates renders the application's HTML pages: the home page
+// of a logged-in user and the error page. The templates are embedded in the
+// binary, so it runs from any directory, and html/template escapes every
+// value by its context, so a user named <script>…</script> is only text.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+)
+
+//go:embed *.html
+var files embed.FS
+
+// Pages holds the parsed templates. It is safe for concurrent use.
+type Pages struct {
+	home  *template.Template
+	error *template.Template
+}
+
+// Parse parses the embedded templates.
+func Parse() (*Pages, error) {
+	home, err := template.ParseFS(files, "layout.html", "index.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	errorPage, err := template.ParseFS(files, "layout.html", "error.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	return &Pages{home: home, error: errorPage}, nil
+}
+
+// Home is what the home page shows.
+type Home struct {
+	Username string
+	Name     string
+	Email    string
+}
+
+// Error is what the error page shows: words for people, never error text.
+type Error struct {
+	Status  int
+	Title   string
+	Message string
+}
+
+// RenderHome writes the home page.
+func (p *Pages) RenderHome(w http.ResponseWriter, data Home) error {
+	return render(w, p.home, http.StatusOK, data)
+}
+
+// RenderError writes the error page with the given status.
+func (p *Pages) RenderError(w http.ResponseWriter, data Error) error {
+	return render(w, p.error, data.Status, data)
+}
+
+// render executes t into a buffer before writing anything, so that a
+// template error becomes a clean 500 instead of half a page under a 200.
+func render(w http.ResponseWriter, t *template.Template, status int, data any) error {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return fmt.Errorf("render %s: %w", t.Name(), err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
