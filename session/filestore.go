@@ -114,17 +114,8 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	}
 	defer f.Close()
 
-	info, err := f.Stat()
-	if err != nil {
-		return nil, false, fmt.Errorf("load session: %w", err)
-	}
-	if !info.ModTime().After(s.now()) || info.Size() > maxRecordSize {
-		// Expired, or too large to be one of our records: no session
-		// either way. Remove it now (the sweep looks at expiry only), so
-		// that it is not read again (SECURITY-CHECKLIST #34, #44).
-		s.remove(f, name)
-		return nil, false, nil
-	}
+	// No check of the expiry here: the Manager judges the timeouts from
+	// the record itself, and logs why a session ended.
 	// Read one byte past the limit, so a file that grew since Stat is
 	// noticed rather than silently cut short.
 	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
@@ -132,6 +123,8 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 		return nil, false, fmt.Errorf("load session: %w", err)
 	}
 	if len(b) > maxRecordSize {
+		// Too large to be one of our records: no session. Remove it now,
+		// so that it is not read again (SECURITY-CHECKLIST #44).
 		s.remove(f, name)
 		return nil, false, nil
 	}

@@ -26,11 +26,12 @@ func TestChecklist41_PermissionsUnderPermissiveUmask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewManager(s, Options{HashKey: testManagerKey, Now: clock.Now, Logger: newLogRecorder().logger()})
+	logs := newLogRecorder()
+	m, err := NewManager(s, Options{HashKey: testManagerKey, Now: clock.Now, Logger: logs.logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &testApp{t: t, clock: clock, store: &countingStore{Store: s}, files: s, dir: dir, logs: newLogRecorder(), mgr: m}
+	a := &testApp{t: t, clock: clock, store: &countingStore{Store: s}, dir: dir, logs: logs, mgr: m}
 	c := a.login()
 	a.serve(c, func(s *Session) { // a rewrite as well as a creation
 		if err := s.Update(put("more", 1)); err != nil {

@@ -218,9 +218,8 @@ type testApp struct {
 	t     *testing.T
 	clock *fakeClock
 	store *countingStore
-	files *FileStore // set for fileKind
-	dir   string     // the FileStore's directory
-	mem   *mapStore  // set for mapKind
+	dir   string    // the FileStore's directory
+	mem   *mapStore // set for mapKind
 	logs  *logRecorder
 	mgr   *Manager
 }
@@ -236,7 +235,6 @@ func newApp(t *testing.T, kind storeKind, tweak func(*Options)) *testApp {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a.files = fs
 		a.store = &countingStore{Store: fs}
 	case mapKind:
 		a.mem = newMapStore()

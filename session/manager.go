@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -71,7 +72,8 @@ type Manager struct {
 	// process, so that two concurrent updates (two tabs starting a login at
 	// once) cannot overwrite each other. A fixed set of mutexes picked by
 	// the session's hash needs no cleanup and cannot grow.
-	locks [64]sync.Mutex
+	locks    [64]sync.Mutex
+	lockSeed maphash.Seed
 }
 
 // NewManager returns a Manager that keeps sessions in store.
@@ -92,6 +94,7 @@ func NewManager(store Store, opts Options) (*Manager, error) {
 		now:        opts.Now,
 		logger:     opts.Logger,
 		onError:    opts.OnError,
+		lockSeed:   maphash.MakeSeed(),
 	}
 	if m.cookieName == "" {
 		m.cookieName = "session"
@@ -126,7 +129,7 @@ func (m *Manager) CookieName() string { return m.cookieName }
 func (m *Manager) hash(id string) string { return keyedHash(m.hashKey, id) }
 
 func (m *Manager) lock(id string) (unlock func()) {
-	mu := &m.locks[m.hash(id)[0]%byte(len(m.locks))]
+	mu := &m.locks[maphash.String(m.lockSeed, id)%uint64(len(m.locks))]
 	mu.Lock()
 	return mu.Unlock
 }

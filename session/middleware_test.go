@@ -369,3 +369,73 @@ func TestLogIDHidesTheID(t *testing.T) {
 		t.Errorf("LogID %q, want the keyed hash prefix %q", logID, want)
 	}
 }
+
+// TestChecklist38_OneSessionCookiePerResponse: a response that changes the
+// session twice (a logout and a new session, or two first Updates) tells the
+// browser one thing, the final state, and keeps other cookies.
+func TestChecklist38_OneSessionCookiePerResponse(t *testing.T) {
+	tests := []struct {
+		name     string
+		loggedIn bool
+		do       func(s *Session) error
+	}{
+		{"Destroy then Update", true, func(s *Session) error {
+			if err := s.Destroy(); err != nil {
+				return err
+			}
+			return s.Update(put("k", 1))
+		}},
+		{"two first Updates", false, func(s *Session) error {
+			if err := s.Update(put("a", 1)); err != nil {
+				return err
+			}
+			return s.Update(put("b", 2))
+		}},
+		{"Update then Renew", false, func(s *Session) error {
+			if err := s.Update(put("a", 1)); err != nil {
+				return err
+			}
+			return s.Renew(keepAll)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newApp(t, fileKind, nil)
+			var old *http.Cookie
+			if tt.loggedIn {
+				old = a.login()
+			}
+			req := httptest.NewRequest(http.MethodGet, "https://app.example/", nil)
+			if old != nil {
+				req.AddCookie(old)
+			}
+			var finalID string
+			rec := httptest.NewRecorder()
+			a.mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.SetCookie(w, &http.Cookie{Name: "theme", Value: "dark"})
+				s := FromRequest(r)
+				if err := tt.do(s); err != nil {
+					t.Error(err)
+				}
+				finalID = s.id
+			})).ServeHTTP(rec, req)
+
+			var session []*http.Cookie
+			theme := false
+			for _, c := range rec.Result().Cookies() {
+				switch c.Name {
+				case a.mgr.CookieName():
+					session = append(session, c)
+				case "theme":
+					theme = true
+				}
+			}
+			if len(session) != 1 || session[0].Value != finalID || finalID == "" {
+				t.Errorf("session cookies %v, want one carrying the final ID", session)
+			}
+			if !theme {
+				t.Error("the handler's own cookie was dropped")
+			}
+		})
+	}
+}

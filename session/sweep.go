@@ -91,9 +91,12 @@ func tempCreated(name string) (time.Time, bool) {
 }
 
 // RunSweeper calls Sweep every interval until ctx is done, logging what it
-// does. Run it in its own goroutine; it returns once ctx is cancelled and
-// no sweep is in progress.
+// does (to slog.Default() when logger is nil). Run it in its own goroutine;
+// it returns once ctx is cancelled and no sweep is in progress.
 func (s *FileStore) RunSweeper(ctx context.Context, interval time.Duration, logger *slog.Logger) {
+	if logger == nil {
+		logger = slog.Default()
+	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {

@@ -15,5 +15,5 @@
 // for instance for the README, name a directory in E2E_SCREENSHOT_DIR and the
 // test also writes it there as home.png:
 //
-//	E2E_SCREENSHOT_DIR=$PWD/docs go test -run Browser ./oauth/e2e/
+//	E2E_SCREENSHOT_DIR=$PWD/templates go test -run Browser ./oauth/e2e/
 package e2e

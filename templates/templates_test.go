@@ -1,0 +1,98 @@
+package templates
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestHomeShowsTheUser(t *testing.T) {
+	pages, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	if err := pages.RenderHome(w, Home{Username: "ada", Name: "Ada Lovelace", Email: "ada@example.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("status %d, content type %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{"Hello, ada", "Ada Lovelace", "ada@example.test", `<form method="post" action="/logout">`, "Log out"} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("home page lacks %q", want)
+		}
+	}
+}
+
+// TestChecklist29_HostileProfileRendersAsText: a profile is input from the
+// provider, and whoever controls an account chooses its name.
+func TestChecklist29_HostileProfileRendersAsText(t *testing.T) {
+	pages, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	hostile := Home{
+		Username: "<script>alert(1)</script>",
+		Name:     `<img src=x onerror=alert(1)>`,
+		Email:    `"><svg onload=alert(1)>`,
+	}
+	if err := pages.RenderHome(w, hostile); err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	for _, raw := range []string{"<script>alert", "<img src=x", "<svg onload"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("page contains unescaped %q", raw)
+		}
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the user name is not shown escaped")
+	}
+}
+
+func TestErrorPage(t *testing.T) {
+	pages, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	err = pages.RenderError(w, Error{Status: http.StatusForbidden, Title: "Login was cancelled", Message: "You did not approve <it>."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	if w.Code != http.StatusForbidden {
+		t.Errorf("status %d, want 403", w.Code)
+	}
+	for _, want := range []string{"Error 403", "Login was cancelled", "You did not approve &lt;it&gt;.", `href="/"`, "Try again"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+}
+
+// TestChecklist15_PagesLoadNothingFromElsewhere: the pages carry no
+// scripts and no outside resources, so the strict content security policy
+// in main.go costs nothing and a failure page leaks no Referer.
+func TestChecklist15_PagesLoadNothingFromElsewhere(t *testing.T) {
+	pages, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, failure := httptest.NewRecorder(), httptest.NewRecorder()
+	pages.RenderHome(home, Home{Username: "ada"})
+	pages.RenderError(failure, Error{Status: 400, Title: "t", Message: "m"})
+	external := regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"(https?:)?//`)
+	for name, body := range map[string]string{"home": home.Body.String(), "error": failure.Body.String()} {
+		if external.MatchString(body) {
+			t.Errorf("%s page refers to another origin: %s", name, external.FindString(body))
+		}
+		if strings.Contains(strings.ToLower(body), "<script") {
+			t.Errorf("%s page has a script", name)
+		}
+	}
+}
