@@ -123,9 +123,6 @@ func (p *Provider) clientProblem(params url.Values) string {
 // code and description for the client (RFC 6749 §4.1.2.1), along with the
 // state to send back with them.
 func parseAuthorizeRequest(params url.Values) (req authorizeRequest, errorCode, description string) {
-	if name := repeatedParameter(params, "response_type", "state", "scope", "code_challenge", "code_challenge_method"); name != "" {
-		return req, "invalid_request", name + " is repeated"
-	}
 	// RFC 6749 §3.1: a parameter without a value counts as absent.
 	req = authorizeRequest{
 		clientID:      params.Get("client_id"),
@@ -133,6 +130,12 @@ func parseAuthorizeRequest(params url.Values) (req authorizeRequest, errorCode, 
 		state:         params.Get("state"),
 		scope:         params.Get("scope"),
 		codeChallenge: params.Get("code_challenge"),
+	}
+	if len(params["state"]) > 1 {
+		req.state = "" // which one the client would recognize is unknowable
+	}
+	if name := repeatedParameter(params, "state", "response_type", "scope", "code_challenge", "code_challenge_method"); name != "" {
+		return req, "invalid_request", name + " is repeated"
 	}
 
 	switch params.Get("response_type") {

@@ -32,7 +32,7 @@ const (
 	// than any client should accept. It stops early if the client goes away.
 	TokenOversized
 	// TokenHang never answers: it waits until the request's context is done,
-	// when the client times out or disconnects.
+	// when the client times out or disconnects, or until Server.Close.
 	TokenHang
 	// TokenServerError answers 500 with an HTML page.
 	TokenServerError

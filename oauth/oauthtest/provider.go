@@ -41,6 +41,13 @@ type Config struct {
 //	POST /token      the exchange of a code for an access token
 //	GET  /user       the signed-in user's profile, for a bearer token
 //
+// A code is good for one exchange within a minute, an access token for an
+// hour; there are no refresh tokens. GET /user answers like GitHub's user
+// endpoint, with OpenID Connect's claim names besides:
+//
+//	{"id": 123, "login": "alice", "name": "Alice (dev)", "email": "alice@example.test",
+//	 "sub": "123", "preferred_username": "alice"}
+//
 // Its methods are safe for concurrent use.
 type Provider struct {
 	cfg         Config

@@ -33,9 +33,11 @@ func (s *Server) TokenURL() string { return s.HTTP.URL + "/token" }
 // UserURL returns the URL of the user endpoint.
 func (s *Server) UserURL() string { return s.HTTP.URL + "/user" }
 
-// Close shuts the server down. Requests that are still waiting on a
-// [TokenHang] are cut off first; the server would otherwise wait for them.
+// Close shuts the server down. Requests still held by [TokenHang] end with a
+// broken connection rather than an answer.
 func (s *Server) Close() {
+	// Closing the connections cancels the contexts TokenHang waits on; the
+	// server would otherwise wait for those requests for ever.
 	s.HTTP.CloseClientConnections()
 	s.HTTP.Close()
 }

@@ -123,6 +123,8 @@ func (p *Provider) exchange(r *http.Request, parseErr error) (accessToken, scope
 	}
 
 	return p.grants.redeem(code, p.now(), func(g *grant) *tokenError {
+		// RFC 6749 §4.1.3. With a single client this cannot fail, but a
+		// server with several must check it, and this code gets copied.
 		if g.clientID != clientID {
 			return invalidGrant("the code was issued to another client")
 		}
