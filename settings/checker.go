@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// checker reads variables from a map, applying the defaults from the
-// table, and collects a problem for each one that is wrong.
+// checker reads variables from a map, applying the provider profile's
+// defaults and then the table's, and collects a problem for each one that
+// is wrong.
 type checker struct {
 	vars     map[string]string
+	profile  map[string]string // defaults of the chosen PROVIDER
 	problems []string
 	failed   map[string]bool
 }
@@ -47,6 +49,9 @@ func (c *checker) text(name string) string {
 	if value := c.vars[name]; value != "" {
 		return value
 	}
+	if value, ok := c.profile[name]; ok {
+		return value
+	}
 	return defaultFor(name)
 }
 
@@ -55,6 +60,9 @@ func (c *checker) text(name string) string {
 // "do not send the parameter".
 func (c *checker) param(name string) string {
 	if value, ok := c.vars[name]; ok {
+		return value
+	}
+	if value, ok := c.profile[name]; ok {
 		return value
 	}
 	return defaultFor(name)
@@ -88,10 +96,41 @@ func (c *checker) oneOf(name string, allowed ...string) string {
 // requiredURL returns a required URL after checking it with rule.
 func (c *checker) requiredURL(name string, rule func(string) error) string {
 	value := c.required(name)
-	if value != "" {
-		if err := rule(value); err != nil {
-			c.problem(name, err.Error())
-		}
+	c.checkURL(name, value, rule)
+	return value
+}
+
+// optionalURL returns a URL, from the variable or the profile, that may be
+// empty, after checking it with rule.
+func (c *checker) optionalURL(name string, rule func(string) error) string {
+	value := c.text(name)
+	c.checkURL(name, value, rule)
+	return value
+}
+
+// endpointURL returns one of the provider's endpoint URLs. It may be empty
+// only when discovery can find it: when an OpenID Connect issuer is set.
+func (c *checker) endpointURL(name string, discoverable bool) string {
+	value := c.text(name)
+	c.check(value != "" || discoverable, name, "must be set (or set ISSUER to discover it)")
+	c.checkURL(name, value, checkProviderURL)
+	return value
+}
+
+func (c *checker) checkURL(name, value string, rule func(string) error) {
+	if value == "" {
+		return
 	}
+	if err := rule(value); err != nil {
+		c.problem(name, err.Error())
+	}
+}
+
+// fieldPath returns a dotted path into the profile JSON, or "" for the
+// built-in choice.
+func (c *checker) fieldPath(name string) string {
+	value := c.text(name)
+	c.check(value == "" || checkFieldPath(value), name,
+		"must be a dotted path of names made of letters, digits, '_' and '-', such as data.attributes.login")
 	return value
 }

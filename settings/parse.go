@@ -27,6 +27,13 @@ const minSecretLength = 32
 // Parse reports every problem at once, as a [*ValidationError].
 func Parse(vars map[string]string) (Settings, error) {
 	c := newChecker(vars)
+	provider := c.oneOf("PROVIDER", ProviderGeneric, ProviderGitHub, ProviderGitLab, ProviderGoogle, ProviderOIDC)
+	if provider == ProviderGitLab {
+		c.checkURL("GITLAB_URL", gitLabURL(vars), checkProviderURL)
+	}
+	c.profile = profileDefaults(provider, vars)
+	issuer := c.optionalURL("ISSUER", checkProviderURL)
+	discoverable := issuer != ""
 	s := Settings{
 		Environment: c.text("ENVIRONMENT"),
 		Server: Server{
@@ -35,20 +42,32 @@ func Parse(vars map[string]string) (Settings, error) {
 			LogLevel:            c.logLevel("LOG_LEVEL"),
 		},
 		OAuth: OAuth{
-			ClientID:            c.required("CLIENT_ID"),
-			ClientSecret:        NewSecret(c.required("CLIENT_SECRET")),
-			AuthorizeURL:        c.requiredURL("AUTHORIZE_URL", checkProviderURL),
-			TokenURL:            c.requiredURL("TOKEN_URL", checkProviderURL),
-			UserURL:             c.requiredURL("USER_URL", checkProviderURL),
-			RedirectURL:         c.requiredURL("REDIRECT_URL", checkRedirectURL),
-			Scope:               c.param("SCOPE"),
-			Prompt:              c.param("PROMPT"),
-			ApprovalPrompt:      c.param("APPROVAL_PROMPT"),
-			ResponseType:        c.param("RESPONSE_TYPE"),
-			GrantType:           c.param("GRANT_TYPE"),
-			AuthMethod:          c.oneOf("CLIENT_AUTH_METHOD", AuthMethodPost, AuthMethodBasic),
-			InsecureDisablePKCE: c.boolean("INSECURE_DISABLE_PKCE"),
-			Timeout:             c.duration("OAUTH_TIMEOUT"),
+			Provider:     provider,
+			Issuer:       issuer,
+			ClientID:     c.required("CLIENT_ID"),
+			ClientSecret: NewSecret(c.required("CLIENT_SECRET")),
+			AuthorizeURL: c.endpointURL("AUTHORIZE_URL", discoverable),
+			TokenURL:     c.endpointURL("TOKEN_URL", discoverable),
+			UserURL:      c.endpointURL("USER_URL", discoverable),
+			EmailsURL:    c.optionalURL("EMAILS_URL", checkProviderURL),
+			APIHeaders:   apiHeaders(provider),
+			RedirectURL:  c.requiredURL("REDIRECT_URL", checkRedirectURL),
+			UserFields: UserFields{
+				ID:       c.fieldPath("ID_FIELD"),
+				Username: c.fieldPath("USERNAME_FIELD"),
+				Name:     c.fieldPath("NAME_FIELD"),
+				Email:    c.fieldPath("EMAIL_FIELD"),
+			},
+			ClockSkew:             c.duration("CLOCK_SKEW"),
+			PostLogoutRedirectURL: c.optionalURL("POST_LOGOUT_REDIRECT_URL", checkProviderURL),
+			Scope:                 c.param("SCOPE"),
+			Prompt:                c.param("PROMPT"),
+			ApprovalPrompt:        c.param("APPROVAL_PROMPT"),
+			ResponseType:          c.param("RESPONSE_TYPE"),
+			GrantType:             c.param("GRANT_TYPE"),
+			AuthMethod:            c.oneOf("CLIENT_AUTH_METHOD", AuthMethodPost, AuthMethodBasic),
+			InsecureDisablePKCE:   c.boolean("INSECURE_DISABLE_PKCE"),
+			Timeout:               c.duration("OAUTH_TIMEOUT"),
 		},
 		Session: Session{
 			Dir:             c.sessionDir(),
@@ -80,6 +99,11 @@ func Parse(vars map[string]string) (Settings, error) {
 		"may be true only when REDIRECT_URL's host is loopback (localhost, 127.0.0.0/8 or ::1)")
 	c.check(0 < s.OAuth.Timeout && s.OAuth.Timeout <= time.Minute, "OAUTH_TIMEOUT",
 		"must be more than 0s and at most 60s")
+	c.check(provider != ProviderOIDC || issuer != "", "ISSUER",
+		"must be set when PROVIDER is oidc: it is where discovery starts")
+	// A generous skew would stretch every token's lifetime by as much.
+	c.check(0 <= s.OAuth.ClockSkew && s.OAuth.ClockSkew <= 5*time.Minute, "CLOCK_SKEW",
+		"must be from 0s to 5m")
 	c.check(s.Session.IdleTimeout >= time.Minute, "SESSION_IDLE_TIMEOUT", "must be at least 1m")
 	c.check(s.Session.AbsoluteTimeout >= time.Minute, "SESSION_ABSOLUTE_TIMEOUT", "must be at least 1m")
 	if !c.failed["SESSION_ABSOLUTE_TIMEOUT"] {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,8 @@ func TestParseDefaults(t *testing.T) {
 			LogLevel: slog.LevelInfo,
 		},
 		OAuth: OAuth{
+			Provider:       "generic",
+			ClockSkew:      time.Minute,
 			ClientID:       "client-id",
 			ClientSecret:   NewSecret("client-secret"),
 			AuthorizeURL:   "https://provider.example/authorize",
@@ -74,7 +77,7 @@ func TestParseDefaults(t *testing.T) {
 			Secret:          NewSecret(strings.Repeat("s", 32)),
 		},
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse(validVars()) =\n%+v\nwant\n%+v", got, want)
 	}
 }

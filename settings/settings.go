@@ -32,20 +32,42 @@ type Server struct {
 // OAuth configures the conversation with the OAuth2 provider. An empty
 // Scope, Prompt or ApprovalPrompt means the parameter is not sent.
 type OAuth struct {
-	ClientID            string
-	ClientSecret        Secret
-	AuthorizeURL        string // may carry a query, which must be kept
-	TokenURL            string
-	UserURL             string
-	RedirectURL         string // its path is CallbackPath
-	Scope               string
-	Prompt              string
-	ApprovalPrompt      string
-	ResponseType        string
-	GrantType           string
-	AuthMethod          string // AuthMethodPost or AuthMethodBasic
-	InsecureDisablePKCE bool
-	Timeout             time.Duration // for every outbound call to the provider
+	Provider string // one of the Provider constants; its profile filled the defaults
+	// Issuer turns on OpenID Connect: discovery at start-up fills the
+	// endpoint URLs left empty, and ID tokens are verified.
+	Issuer string
+
+	ClientID     string
+	ClientSecret Secret
+	AuthorizeURL string // may carry a query, which must be kept
+	TokenURL     string
+	UserURL      string            // may be empty with an Issuer: then the ID token alone says who logged in
+	EmailsURL    string            // GitHub's /user/emails, asked when the profile shows no e-mail address
+	APIHeaders   map[string]string // sent on every call to the provider's API, as the profile requires
+	RedirectURL  string            // its path is CallbackPath
+	UserFields   UserFields
+	ClockSkew    time.Duration // tolerated difference between our clock and the provider's, for ID tokens
+	// PostLogoutRedirectURL is where an OpenID Connect provider sends the
+	// browser after logging out there; empty means the provider decides.
+	PostLogoutRedirectURL string
+	Scope                 string
+	Prompt                string
+	ApprovalPrompt        string
+	ResponseType          string
+	GrantType             string
+	AuthMethod            string // AuthMethodPost or AuthMethodBasic
+	InsecureDisablePKCE   bool
+	Timeout               time.Duration // for every outbound call to the provider
+}
+
+// UserFields are dotted paths into the user endpoint's JSON, such as
+// data.attributes.login. An empty one means the built-in choice: id or
+// sub; login or preferred_username; name; email.
+type UserFields struct {
+	ID       string
+	Username string
+	Name     string
+	Email    string
 }
 
 // Session configures the server-side sessions.
@@ -85,12 +107,16 @@ func (s Server) LogValue() slog.Value {
 // ("10s") rather than slog's nanosecond count, for the humans reading.
 func (o OAuth) LogValue() slog.Value {
 	return slog.GroupValue(
+		slog.String("provider", o.Provider),
+		slog.String("issuer", o.Issuer),
 		slog.String("client_id", o.ClientID),
 		slog.Any("client_secret", o.ClientSecret),
 		slog.String("authorize_url", o.AuthorizeURL),
 		slog.String("token_url", o.TokenURL),
 		slog.String("user_url", o.UserURL),
+		slog.String("emails_url", o.EmailsURL),
 		slog.String("redirect_url", o.RedirectURL),
+		slog.String("post_logout_redirect_url", o.PostLogoutRedirectURL),
 		slog.String("scope", o.Scope),
 		slog.String("prompt", o.Prompt),
 		slog.String("approval_prompt", o.ApprovalPrompt),
@@ -99,6 +125,7 @@ func (o OAuth) LogValue() slog.Value {
 		slog.String("auth_method", o.AuthMethod),
 		slog.Bool("insecure_disable_pkce", o.InsecureDisablePKCE),
 		slog.String("timeout", o.Timeout.String()),
+		slog.String("clock_skew", o.ClockSkew.String()),
 	)
 }
 

@@ -36,17 +36,31 @@ var variables = []Variable{
 		Meaning: "Selects the file env/<ENVIRONMENT>/.env. Lower-case letters, digits, '_' and '-' only. " +
 			"Read from the process environment only."},
 
+	{Name: "PROVIDER", Default: ProviderGeneric,
+		Meaning: "Which provider's profile fills the defaults: generic (every URL given), github, gitlab, google " +
+			"or oidc (any OpenID Connect provider, with ISSUER). A variable set explicitly wins over the profile."},
+	{Name: "ISSUER",
+		Meaning: "OpenID Connect issuer URL. When set, the endpoints not given explicitly are discovered from " +
+			"ISSUER/.well-known/openid-configuration at start-up, and ID tokens are verified. " +
+			"Required for oidc; https://accounts.google.com for google."},
+	{Name: "GITLAB_URL", Default: "https://gitlab.com",
+		Meaning: "The GitLab instance, for PROVIDER=gitlab."},
 	{Name: "CLIENT_ID", Required: true,
 		Meaning: "The client ID the OAuth provider issued to this app."},
 	{Name: "CLIENT_SECRET", Required: true,
 		Meaning: "The client secret the OAuth provider issued to this app. Never logged."},
-	{Name: "AUTHORIZE_URL", Required: true,
+	{Name: "AUTHORIZE_URL",
 		Meaning: "The provider's authorization endpoint. https, or http for a loopback host. " +
-			"A query is kept, for providers that need a fixed parameter there."},
-	{Name: "TOKEN_URL", Required: true,
-		Meaning: "The provider's token endpoint. Same URL rules as AUTHORIZE_URL."},
-	{Name: "USER_URL", Required: true,
-		Meaning: "The provider's endpoint that describes the logged-in user. Same URL rules as AUTHORIZE_URL."},
+			"A query is kept, for providers that need a fixed parameter there. " +
+			"Required unless the profile or discovery supplies it."},
+	{Name: "TOKEN_URL",
+		Meaning: "The provider's token endpoint. Same rules as AUTHORIZE_URL."},
+	{Name: "USER_URL",
+		Meaning: "The provider's endpoint that describes the logged-in user. Same rules as AUTHORIZE_URL; " +
+			"with OpenID Connect it is the userinfo endpoint, and may be absent."},
+	{Name: "EMAILS_URL",
+		Meaning: "An endpoint listing the user's e-mail addresses, asked when the profile has none " +
+			"(the github profile sets it to GitHub's /user/emails; it needs the user:email scope)."},
 	{Name: "REDIRECT_URL", Required: true,
 		Meaning: "This app's callback URL as registered with the provider. Its path must be " + CallbackPath +
 			" and it has no query."},
@@ -60,6 +74,15 @@ var variables = []Variable{
 		Meaning: "The response_type parameter. Must be code: the authorization code flow is the only one implemented."},
 	{Name: "GRANT_TYPE", Default: "authorization_code",
 		Meaning: "The grant_type parameter of the token request. Must be authorization_code."},
+	{Name: "ID_FIELD",
+		Meaning: "Dotted path to the user's stable id in the user JSON, such as data.id. Default: id, else sub."},
+	{Name: "USERNAME_FIELD",
+		Meaning: "Dotted path to the user name, such as data.attributes.login. " +
+			"Default: login, else preferred_username, else the e-mail address or id."},
+	{Name: "NAME_FIELD",
+		Meaning: "Dotted path to the display name. Default: name."},
+	{Name: "EMAIL_FIELD",
+		Meaning: "Dotted path to the e-mail address. Default: email."},
 	{Name: "CLIENT_AUTH_METHOD", Default: AuthMethodPost,
 		Meaning: "How the client secret reaches the token endpoint: " + AuthMethodPost +
 			" (in the form body) or " + AuthMethodBasic + " (HTTP Basic authentication)."},
@@ -67,6 +90,11 @@ var variables = []Variable{
 		Meaning: "true stops sending a PKCE challenge, for providers that reject one. PKCE protects the code; keep it on."},
 	{Name: "OAUTH_TIMEOUT", Default: "10s",
 		Meaning: "Time limit for each call to the provider, as a Go duration. More than 0 and at most 60s."},
+	{Name: "CLOCK_SKEW", Default: "1m",
+		Meaning: "How far the provider's clock may be from ours when ID token times are checked. From 0s to 5m."},
+	{Name: "POST_LOGOUT_REDIRECT_URL",
+		Meaning: "With OpenID Connect: where the provider sends the browser after logging out there " +
+			"(sent as post_logout_redirect_uri; register it with the provider)."},
 
 	{Name: "SECRET", Required: true,
 		Meaning: "Key for the HMAC that names session files and correlates log lines. At least 32 characters; " +
