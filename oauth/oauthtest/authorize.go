@@ -15,7 +15,12 @@ type authorizeRequest struct {
 	state         string
 	scope         string
 	codeChallenge string // S256; empty when the client does not use PKCE
+	nonce         string // OpenID Connect's; empty when not sent, or without Config.OpenID
 }
+
+// maxNonceBytes bounds the nonce. A random value needs a few dozen bytes;
+// the bound keeps a hostile request from making every ID token huge.
+const maxNonceBytes = 512
 
 // showAuthorize serves GET /authorize, where the app sends the browser to
 // start a sign-in.
@@ -81,7 +86,7 @@ func (p *Provider) checkAuthorizeRequest(w http.ResponseWriter, r *http.Request,
 		p.showError(w, problem)
 		return authorizeRequest{}, false
 	}
-	req, errorCode, description := parseAuthorizeRequest(params)
+	req, errorCode, description := parseAuthorizeRequest(params, p.cfg.OpenID)
 	if errorCode != "" {
 		// The redirect URI is trusted now, so the client hears of the error.
 		p.redirectToClient(w, r, req.state, url.Values{
@@ -119,10 +124,10 @@ func (p *Provider) clientProblem(params url.Values) string {
 }
 
 // parseAuthorizeRequest reads an authorization request whose client and
-// redirect URI are verified. If the request is wrong, it returns an error
-// code and description for the client (RFC 6749 §4.1.2.1), along with the
-// state to send back with them.
-func parseAuthorizeRequest(params url.Values) (req authorizeRequest, errorCode, description string) {
+// redirect URI are verified, with OpenID Connect's nonce if openID is set.
+// If the request is wrong, it returns an error code and description for the
+// client (RFC 6749 §4.1.2.1), along with the state to send back with them.
+func parseAuthorizeRequest(params url.Values, openID bool) (req authorizeRequest, errorCode, description string) {
 	// RFC 6749 §3.1: a parameter without a value counts as absent.
 	req = authorizeRequest{
 		clientID:      params.Get("client_id"),
@@ -136,6 +141,19 @@ func parseAuthorizeRequest(params url.Values) (req authorizeRequest, errorCode, 
 	}
 	if name := repeatedParameter(params, "state", "response_type", "scope", "code_challenge", "code_challenge_method"); name != "" {
 		return req, "invalid_request", name + " is repeated"
+	}
+	// Without OpenID, nonce is an unrecognized parameter, which RFC 6749
+	// §3.1 says to ignore.
+	if openID {
+		// OpenID Connect Core §3.1.2.1: the nonce comes back in the ID
+		// token, which ties the token to the session that asked for it.
+		if len(params["nonce"]) > 1 {
+			return req, "invalid_request", "nonce is repeated"
+		}
+		req.nonce = params.Get("nonce")
+		if len(req.nonce) > maxNonceBytes {
+			return req, "invalid_request", fmt.Sprintf("nonce is longer than %d bytes", maxNonceBytes)
+		}
 	}
 
 	switch params.Get("response_type") {
@@ -175,13 +193,16 @@ func validCodeChallenge(c string) bool {
 // approve issues a code for req on behalf of user and sends it to the client
 // (RFC 6749 §4.1.2).
 func (p *Provider) approve(w http.ResponseWriter, r *http.Request, req authorizeRequest, user string) {
+	now := p.now()
 	code := p.grants.issueCode(grant{
 		clientID:      req.clientID,
 		redirectURI:   req.redirectURI,
 		user:          user,
 		scope:         req.scope,
 		codeChallenge: req.codeChallenge,
-	}, p.now())
+		nonce:         req.nonce,
+		authTime:      now, // the sign-in just happened: no session outlives a request here
+	}, now)
 	p.redirectToClient(w, r, req.state, url.Values{"code": {code}})
 }
 

@@ -12,8 +12,18 @@
 //
 // The provider checks what a real one must: exact redirect URI matching,
 // PKCE with S256, client authentication, code replay. It records every call
-// to /token and /user for tests to inspect, and it can fail on purpose (see
-// [Misbehaviour]) so that an app's error handling gets tested as well.
+// to /token, /user and its other API endpoints for tests to inspect, and it
+// can fail on purpose (see [Misbehaviour]) so that an app's error handling
+// gets tested as well.
+//
+// It can pretend to be a particular provider ([Shape]): GitHub, with its
+// form-encoded token responses, errors sent with status 200 and hidden
+// e-mail addresses, or GitLab, with its user fields. And with
+// [Config.OpenID] it is an OpenID Connect provider as well: a discovery
+// document, ID tokens signed with RS256, PS256, ES256 or EdDSA and the
+// keys to check them, a UserInfo endpoint and RP-Initiated Logout. Its ID
+// tokens can be wrong on purpose too, one fault at a time, and its keys can
+// be rotated ([Provider.RotateKeys]).
 //
 // Tests start it with [NewServer] or [NewTLSServer]. An app can also serve
 // it itself in local development: [New] returns an [http.Handler] whose

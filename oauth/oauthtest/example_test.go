@@ -160,3 +160,122 @@ func ExampleProvider_Misbehave() {
 	// Output:
 	// 500 Internal Server Error after 1 call
 }
+
+// With OpenID, the provider publishes a discovery document, whose issuer
+// is the server's URL, and the keys that sign its ID tokens.
+func ExampleNewServer_openID() {
+	provider := oauthtest.NewServer(oauthtest.Config{
+		ClientID:     "my-app",
+		ClientSecret: "my-secret",
+		RedirectURL:  "https://app.test/callback",
+		OpenID:       true,
+	})
+	defer provider.Close()
+
+	var discovery struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	mustGetJSON(provider.HTTP.URL+"/.well-known/openid-configuration", &discovery)
+	fmt.Println("issuer is the server's URL:", discovery.Issuer == provider.HTTP.URL)
+
+	var jwks struct {
+		Keys []struct {
+			ID  string `json:"kid"`
+			Alg string `json:"alg"`
+		} `json:"keys"`
+	}
+	mustGetJSON(discovery.JWKSURI, &jwks)
+	fmt.Println("keys:", len(jwks.Keys))
+	for _, key := range jwks.Keys {
+		fmt.Println(key.ID, key.Alg)
+	}
+
+	// Output:
+	// issuer is the server's URL: true
+	// keys: 4
+	// rsa-1 RS256
+	// rsa-pss-1 PS256
+	// ec-1 ES256
+	// ed-1 EdDSA
+}
+
+// RotateKeys replaces the signing keys, as a provider does from time to
+// time, so that a test can check that an app fetches the JWKS again when an
+// ID token names a key it does not know.
+func ExampleProvider_RotateKeys() {
+	provider := oauthtest.NewServer(oauthtest.Config{
+		ClientID:     "my-app",
+		ClientSecret: "my-secret",
+		RedirectURL:  "https://app.test/callback",
+		OpenID:       true,
+		IDTokenAlg:   "EdDSA",
+	})
+	defer provider.Close()
+
+	provider.RotateKeys()
+
+	var jwks struct {
+		Keys []struct {
+			ID string `json:"kid"`
+		} `json:"keys"`
+	}
+	mustGetJSON(provider.HTTP.URL+"/jwks", &jwks)
+	fmt.Println(jwks.Keys[3].ID, "after", provider.JWKSCalls(), "JWKS call")
+
+	// Output:
+	// ed-2 after 1 JWKS call
+}
+
+// In GitHub's shape, a code that does not work is refused with status 200,
+// and only the body says so.
+func ExampleShape() {
+	provider := oauthtest.NewServer(oauthtest.Config{
+		ClientID:     "my-app",
+		ClientSecret: "my-secret",
+		RedirectURL:  "https://app.test/callback",
+		Shape:        oauthtest.ShapeGitHub,
+	})
+	defer provider.Close()
+
+	req, err := http.NewRequest(http.MethodPost, provider.TokenURL(), strings.NewReader(url.Values{
+		"grant_type":    {"authorization_code"},
+		"code":          {"a-code-never-issued"},
+		"redirect_uri":  {"https://app.test/callback"},
+		"client_id":     {"my-app"},
+		"client_secret": {"my-secret"},
+	}.Encode()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json") // or the answer is a form
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var answer struct {
+		Error string `json:"error"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&answer)
+	resp.Body.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Status, answer.Error)
+
+	// Output:
+	// 200 OK bad_verification_code
+}
+
+// mustGetJSON gets target and decodes its JSON answer into v.
+func mustGetJSON(target string, v any) {
+	resp, err := http.Get(target)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		log.Fatal(err)
+	}
+}

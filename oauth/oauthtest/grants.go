@@ -13,6 +13,12 @@ const (
 	codeLifetime  = time.Minute
 	tokenLifetime = time.Hour
 
+	// idTokenHintLifetime is how long an issued ID token is accepted as
+	// id_token_hint at logout. RP-Initiated Logout 1.0 §2 asks that an
+	// expired one be accepted while its session can still be current, so
+	// this is far longer than the token's own hour.
+	idTokenHintLifetime = 24 * time.Hour
+
 	// maxLive bounds how many codes, and how many access tokens, are kept at
 	// once, so that a long-running development server cannot grow without
 	// limit however many sign-ins it sees.
@@ -28,6 +34,8 @@ type grant struct {
 	user          string
 	scope         string
 	codeChallenge string // empty when the client did not use PKCE
+	nonce         string // OpenID Connect's nonce, for the ID token; empty when none was sent
+	authTime      time.Time
 	expires       time.Time
 
 	redeemed bool
@@ -36,20 +44,24 @@ type grant struct {
 
 type accessToken struct {
 	user    string
+	scope   string
 	expires time.Time
 }
 
-// grants holds the live authorization codes and access tokens.
+// grants holds the live authorization codes and access tokens, and the ID
+// tokens recently issued.
 type grants struct {
-	mu     sync.Mutex
-	codes  map[string]*grant
-	tokens map[string]accessToken
+	mu       sync.Mutex
+	codes    map[string]*grant
+	tokens   map[string]accessToken
+	idTokens map[string]time.Time // until when each is accepted as id_token_hint
 }
 
 func newGrants() grants {
 	return grants{
-		codes:  make(map[string]*grant),
-		tokens: make(map[string]accessToken),
+		codes:    make(map[string]*grant),
+		tokens:   make(map[string]accessToken),
+		idTokens: make(map[string]time.Time),
 	}
 }
 
@@ -65,18 +77,19 @@ func (gs *grants) issueCode(g grant, now time.Time) string {
 }
 
 // redeem spends code and, if check accepts its grant, issues an access token
-// for it and returns the token and the grant's scope. Spending and issuing happen under one lock, so a replay of the
-// code can never slip in between and miss the token it should revoke.
+// for it and returns the token and a copy of the grant. Spending and issuing
+// happen under one lock, so a replay of the code can never slip in between
+// and miss the token it should revoke.
 //
 // A code is spent by its first presentation even when check refuses it:
 // whoever holds a stolen code then gets a single guess at the verifier.
-func (gs *grants) redeem(code string, now time.Time, check func(*grant) *tokenError) (token, scope string, err *tokenError) {
+func (gs *grants) redeem(code string, now time.Time, check func(*grant) *tokenError) (string, grant, *tokenError) {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	g, ok := gs.codes[code]
 	switch {
 	case !ok:
-		return "", "", invalidGrant("the code is unknown or has expired")
+		return "", grant{}, invalidGrant("the code is unknown or has expired")
 	case g.redeemed:
 		// RFC 6749 §4.1.2: a code used twice may have been stolen, so the
 		// tokens issued for it are revoked too (see also §10.5).
@@ -84,32 +97,52 @@ func (gs *grants) redeem(code string, now time.Time, check func(*grant) *tokenEr
 			delete(gs.tokens, token)
 		}
 		g.tokens = nil
-		return "", "", invalidGrant("the code has already been used; the tokens issued for it are revoked")
+		return "", grant{}, invalidGrant("the code has already been used; the tokens issued for it are revoked")
 	case !now.Before(g.expires):
 		delete(gs.codes, code)
-		return "", "", invalidGrant("the code is unknown or has expired")
+		return "", grant{}, invalidGrant("the code is unknown or has expired")
 	}
 	g.redeemed = true
 	if refusal := check(g); refusal != nil {
-		return "", "", refusal
+		return "", grant{}, refusal
 	}
 
 	makeRoom(gs.tokens, now, func(t accessToken) time.Time { return t.expires })
-	token = newSecret()
-	gs.tokens[token] = accessToken{user: g.user, expires: now.Add(tokenLifetime)}
+	token := newSecret()
+	gs.tokens[token] = accessToken{user: g.user, scope: g.scope, expires: now.Add(tokenLifetime)}
 	g.tokens = append(g.tokens, token)
-	return token, g.scope, nil
+	return token, *g, nil
 }
 
-// user returns the user an unexpired access token was issued for.
-func (gs *grants) user(token string, now time.Time) (string, bool) {
+// lookup returns what an unexpired access token was issued for.
+func (gs *grants) lookup(token string, now time.Time) (accessToken, bool) {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	t, ok := gs.tokens[token]
 	if !ok || !now.Before(t.expires) {
-		return "", false
+		return accessToken{}, false
 	}
-	return t.user, true
+	return t, true
+}
+
+// rememberIDToken records that idToken was issued, so that it can be
+// recognized when it comes back as id_token_hint.
+func (gs *grants) rememberIDToken(idToken string, now time.Time) {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	makeRoom(gs.idTokens, now, func(until time.Time) time.Time { return until })
+	gs.idTokens[idToken] = now.Add(idTokenHintLifetime)
+}
+
+// issuedIDToken reports whether idToken was issued here, recently enough to
+// be accepted as id_token_hint. Comparing with what was issued proves more
+// than checking a signature would: a token signed with a key since rotated
+// away is still recognized, and one never sent out is not.
+func (gs *grants) issuedIDToken(idToken string, now time.Time) bool {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	until, ok := gs.idTokens[idToken]
+	return ok && now.Before(until)
 }
 
 // makeRoom drops the expired entries of m and then, if m is still full, the

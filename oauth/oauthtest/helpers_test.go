@@ -192,10 +192,13 @@ func postToken(t *testing.T, s *oauthtest.Server, form url.Values) response {
 	return do(t, s.HTTP.Client(), formRequest(t, s.TokenURL(), form))
 }
 
-// exchange redeems code and returns the access token.
+// exchange redeems code and returns the access token. It asks for JSON,
+// as a client should: in GitHub's shape the answer is a form otherwise.
 func exchange(t *testing.T, s *oauthtest.Server, code string) string {
 	t.Helper()
-	r := postToken(t, s, tokenForm(code))
+	req := formRequest(t, s.TokenURL(), tokenForm(code))
+	req.Header.Set("Accept", "application/json")
+	r := do(t, s.HTTP.Client(), req)
 	if r.status != http.StatusOK {
 		t.Fatalf("token status = %d, body %s", r.status, r.body)
 	}

@@ -11,8 +11,16 @@ import (
 // can check how an app copes with a provider that is down, wrong or hostile.
 // The zero value behaves correctly.
 type Misbehaviour struct {
-	Token TokenFault // what POST /token does instead of the right answer
-	User  UserFault  // what GET /user does instead of the right answer
+	Token    TokenFault   // what POST /token does instead of the right answer
+	User     UserFault    // what GET /user does instead of the right answer
+	Emails   UserFault    // what GET /user/emails does instead of the right answer
+	Userinfo UserFault    // what /userinfo does instead of the right answer
+	IDToken  IDTokenFault // what is wrong with the ID tokens POST /token issues
+
+	// UserinfoSubMismatch makes /userinfo answer with a sub other than the
+	// ID token's, which a client must refuse (OpenID Connect Core §5.3.2):
+	// it would otherwise take one user's claims for another's.
+	UserinfoSubMismatch bool
 }
 
 // A TokenFault is a way for POST /token to fail.
@@ -61,6 +69,38 @@ const (
 	UserGarbage
 )
 
+// An IDTokenFault is a way for an ID token to be wrong, each one a check
+// that OpenID Connect Core §3.1.3.3 and §3.1.3.7 require of the client.
+type IDTokenFault int
+
+const (
+	// IDTokenOK issues correct ID tokens.
+	IDTokenOK IDTokenFault = iota
+	// IDTokenWrongIssuer sets iss to the Issuer with "/other" appended.
+	IDTokenWrongIssuer
+	// IDTokenWrongAudience sets aud to "someone-else".
+	IDTokenWrongAudience
+	// IDTokenExpired issues a token that expired an hour ago, issued two
+	// hours ago.
+	IDTokenExpired
+	// IDTokenBadSignature flips a bit of an otherwise valid token's
+	// signature.
+	IDTokenBadSignature
+	// IDTokenAlgNone issues an unsecured token: alg "none" in the header
+	// and an empty signature (RFC 7519 §6), which a client must never
+	// accept.
+	IDTokenAlgNone
+	// IDTokenUnknownKid signs with a key that is not in the JWKS, under the
+	// kid "unknown-1".
+	IDTokenUnknownKid
+	// IDTokenNonceMismatch sets a nonce other than the authorization
+	// request's, as in a replayed token. It sets one even when the request
+	// had none.
+	IDTokenNonceMismatch
+	// IDTokenMissing leaves the ID token out of the token response.
+	IDTokenMissing
+)
+
 // oversizedBodyBytes is the size of the TokenOversized body: far past what
 // any client should read from a token endpoint.
 const oversizedBodyBytes = 8 << 20
@@ -72,8 +112,13 @@ func (p *Provider) Misbehave(m Misbehaviour) {
 	if m.Token < TokenOK || m.Token > TokenFormEncoded {
 		panic(fmt.Sprintf("oauthtest: unknown TokenFault %d", m.Token))
 	}
-	if m.User < UserOK || m.User > UserGarbage {
-		panic(fmt.Sprintf("oauthtest: unknown UserFault %d", m.User))
+	for _, fault := range []UserFault{m.User, m.Emails, m.Userinfo} {
+		if fault < UserOK || fault > UserGarbage {
+			panic(fmt.Sprintf("oauthtest: unknown UserFault %d", fault))
+		}
+	}
+	if m.IDToken < IDTokenOK || m.IDToken > IDTokenMissing {
+		panic(fmt.Sprintf("oauthtest: unknown IDTokenFault %d", m.IDToken))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -132,7 +177,8 @@ func writeOversizedToken(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `"}`)
 }
 
-// answerUserFault answers as fault says and reports whether it did.
+// answerUserFault answers as fault says and reports whether it did. It
+// serves GET /user, GET /user/emails and /userinfo alike.
 func answerUserFault(w http.ResponseWriter, fault UserFault) bool {
 	switch fault {
 	case UserUnauthorized:

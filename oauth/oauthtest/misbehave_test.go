@@ -263,6 +263,10 @@ func TestMisbehaveRefusesUnknownFaults(t *testing.T) {
 		{Token: oauthtest.TokenFormEncoded + 1},
 		{Token: -1},
 		{User: oauthtest.UserGarbage + 1},
+		{Emails: oauthtest.UserGarbage + 1},
+		{Userinfo: -1},
+		{IDToken: oauthtest.IDTokenMissing + 1},
+		{IDToken: -1},
 	} {
 		func() {
 			defer func() {
@@ -272,5 +276,39 @@ func TestMisbehaveRefusesUnknownFaults(t *testing.T) {
 			}()
 			oauthtest.New(config()).Misbehave(m)
 		}()
+	}
+}
+
+// Each endpoint has a fault of its own, which leaves the others alone.
+func TestEndpointFaultsAreSeparate(t *testing.T) {
+	s := start(t, openIDConfig())
+	token := tokenFor(t, s, openIDParams()).AccessToken
+	github := start(t, gitHubConfig("alice"))
+	gitHubToken := signIn(t, github)
+
+	for _, tt := range []struct {
+		name   string
+		server *oauthtest.Server
+		m      oauthtest.Misbehaviour
+		token  string
+		faulty string // the path that fails
+		fine   string // a path that must not
+	}{
+		{"userinfo", s, oauthtest.Misbehaviour{Userinfo: oauthtest.UserServerError}, token, "/userinfo", "/user"},
+		{"user", s, oauthtest.Misbehaviour{User: oauthtest.UserServerError}, token, "/user", "/userinfo"},
+		{"emails", github, oauthtest.Misbehaviour{Emails: oauthtest.UserServerError}, gitHubToken, "/user/emails", "/user"},
+		{"user on GitHub", github, oauthtest.Misbehaviour{User: oauthtest.UserServerError}, gitHubToken, "/user", "/user/emails"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.server.Misbehave(tt.m)
+			defer tt.server.Misbehave(oauthtest.Misbehaviour{})
+
+			if r := getUserAs(t, tt.server, tt.faulty, tt.token, "test-agent"); r.status != http.StatusInternalServerError {
+				t.Errorf("%s: status %d, want 500", tt.faulty, r.status)
+			}
+			if r := getUserAs(t, tt.server, tt.fine, tt.token, "test-agent"); r.status != http.StatusOK {
+				t.Errorf("%s: status %d, want 200", tt.fine, r.status)
+			}
+		})
 	}
 }

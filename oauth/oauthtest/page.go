@@ -37,6 +37,9 @@ func (p *Provider) showSignIn(w http.ResponseWriter, status int, req authorizeRe
 	if req.codeChallenge != "" {
 		fields = append(fields, hiddenField{"code_challenge", req.codeChallenge}, hiddenField{"code_challenge_method", "S256"})
 	}
+	if req.nonce != "" {
+		fields = append(fields, hiddenField{"nonce", req.nonce})
+	}
 	p.render(w, status, "sign-in", signInPage{
 		ClientID:    req.clientID,
 		RedirectURI: req.redirectURI,
@@ -47,10 +50,16 @@ func (p *Provider) showSignIn(w http.ResponseWriter, status int, req authorizeRe
 	})
 }
 
-// showError shows a page saying why a request cannot go on. It is for the
+// errorPage is what the error page shows.
+type errorPage struct {
+	Heading string
+	Problem string
+}
+
+// showError shows a page saying why a sign-in cannot go on. It is for the
 // person at the browser: nothing is sent to the client.
 func (p *Provider) showError(w http.ResponseWriter, problem string) {
-	p.render(w, http.StatusBadRequest, "error", problem)
+	p.render(w, http.StatusBadRequest, "error", errorPage{"This sign-in cannot continue", problem})
 }
 
 func (p *Provider) render(w http.ResponseWriter, status int, name string, data any) {
@@ -216,10 +225,22 @@ Any user name is accepted; no password is checked.</p>
 <body>
 <main>
 {{template "warning"}}
-<h1>This sign-in cannot continue</h1>
-<p class="problem" id="problem">{{.}}</p>
+<h1>{{.Heading}}</h1>
+<p class="problem" id="problem">{{.Problem}}</p>
 <p>Nothing was sent back to the application: it is only told about requests
 that are sure to lead back to it.</p>
+</main>
+</body>
+</html>
+{{end}}
+
+{{define "logged-out" -}}
+{{template "head" "Logged out"}}
+<body>
+<main>
+{{template "warning"}}
+<h1>Logged out</h1>
+<p id="logged-out">You are logged out of the development provider.</p>
 </main>
 </body>
 </html>

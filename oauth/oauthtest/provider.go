@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,8 +23,33 @@ type Config struct {
 	RedirectURL string
 
 	// Issuer, when set, is sent as iss with every authorization response, so
-	// that the client can tell which provider answered (RFC 9207 §2).
+	// that the client can tell which provider answered (RFC 9207 §2). With
+	// OpenID, it is also the ID tokens' iss and the base URL of every
+	// endpoint.
 	Issuer string
+
+	// Shape makes the provider answer the way a particular one does; see
+	// [Shape]. The zero value is this provider's own way.
+	Shape Shape
+
+	// OpenID serves OpenID Connect on top of OAuth 2.0: a discovery
+	// document, signing keys, ID tokens for the scope openid, a UserInfo
+	// endpoint and a logout endpoint. It requires Issuer, from which every
+	// endpoint URL in the discovery document is built (Issuer + "/token",
+	// and so on), so a provider served under a path prefix names its
+	// endpoints under that prefix. [NewServer] and [NewTLSServer] set an
+	// empty Issuer to the server's URL.
+	OpenID bool
+
+	// IDTokenAlg is the algorithm that signs ID tokens: "RS256", the
+	// default, "PS256", "ES256" (RFC 7518 §3.1) or "EdDSA" with Ed25519
+	// (RFC 8037 §3.1). It needs OpenID.
+	IDTokenAlg string
+
+	// PostLogoutRedirectURL is the only post_logout_redirect_uri the logout
+	// endpoint accepts, compared byte for byte (OpenID Connect RP-Initiated
+	// Logout 1.0 §3). When empty, it accepts none. It needs OpenID.
+	PostLogoutRedirectURL string
 
 	// AutoApprove, when set, makes GET /authorize approve at once as this
 	// user name instead of showing the sign-in form.
@@ -41,9 +67,20 @@ type Config struct {
 //	POST /token      the exchange of a code for an access token
 //	GET  /user       the signed-in user's profile, for a bearer token
 //
+// and, with [ShapeGitHub]:
+//
+//	GET  /user/emails  the user's e-mail addresses, for a bearer token
+//
+// and, with [Config.OpenID]:
+//
+//	GET  /.well-known/openid-configuration  the discovery document
+//	GET  /jwks                              the keys that sign ID tokens
+//	GET  /userinfo, POST /userinfo          the user's claims, for a bearer token
+//	GET  /logout, POST /logout              the end of a session, and a way back to the client
+//
 // A code is good for one exchange within a minute, an access token for an
-// hour; there are no refresh tokens. GET /user answers like GitHub's user
-// endpoint, with OpenID Connect's claim names besides:
+// hour; there are no refresh tokens. By default GET /user answers like
+// GitHub's user endpoint, with OpenID Connect's claim names besides:
 //
 //	{"id": 123, "login": "alice", "name": "Alice (dev)", "email": "alice@example.test",
 //	 "sub": "123", "preferred_username": "alice"}
@@ -56,25 +93,41 @@ type Provider struct {
 	pages       *template.Template
 	mux         *http.ServeMux
 
-	grants        grants
-	tokenRecorder recorder
-	userRecorder  recorder
+	grants           grants
+	tokenRecorder    recorder
+	userRecorder     recorder
+	emailsRecorder   recorder
+	userinfoRecorder recorder
+	logoutRecorder   recorder
+	jwksCalls        atomic.Int64
 
-	mu           sync.Mutex
-	misbehaviour Misbehaviour
+	mu            sync.Mutex
+	misbehaviour  Misbehaviour
+	keys          map[string]signingKey // by algorithm; nil without OpenID
+	keyGeneration int                   // the number in the keys' IDs
 }
 
 // New returns a Provider for cfg. It panics if cfg cannot work: a missing
 // client ID, secret or redirect URL, a redirect URL that is not absolute or
-// has a fragment (RFC 6749 §3.1.2), or an AutoApprove that is not a valid
-// user name.
+// has a fragment (RFC 6749 §3.1.2), an AutoApprove that is not a valid
+// user name, an unknown Shape, or OpenID settings that do not fit (see
+// [Config.OpenID]).
+//
+// With OpenID, New generates the signing keys, which takes a moment: two
+// RSA keys among them.
 func New(cfg Config) *Provider {
 	redirectURL, err := checkConfig(cfg)
+	if err == nil {
+		err = checkOpenIDConfig(cfg)
+	}
 	if err != nil {
 		panic("oauthtest: " + err.Error())
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.OpenID && cfg.IDTokenAlg == "" {
+		cfg.IDTokenAlg = "RS256"
 	}
 	p := &Provider{
 		cfg:         cfg,
@@ -91,6 +144,21 @@ func New(cfg Config) *Provider {
 	p.mux.Handle("POST /authorize", http.NewCrossOriginProtection().Handler(http.HandlerFunc(p.submitAuthorize)))
 	p.mux.HandleFunc("POST /token", p.token)
 	p.mux.HandleFunc("GET /user", p.user)
+	if cfg.Shape == ShapeGitHub {
+		p.mux.HandleFunc("GET /user/emails", p.emails)
+	}
+	if cfg.OpenID {
+		p.keyGeneration = 1
+		p.keys = generateKeys(p.keyGeneration)
+		p.mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
+		p.mux.HandleFunc("GET /jwks", p.jwks)
+		// OpenID Connect Core §5.3.1 and RP-Initiated Logout §2: both
+		// endpoints must take GET and POST alike.
+		p.mux.HandleFunc("GET /userinfo", p.userinfo)
+		p.mux.HandleFunc("POST /userinfo", p.userinfo)
+		p.mux.HandleFunc("GET /logout", p.logout)
+		p.mux.HandleFunc("POST /logout", p.logout)
+	}
 	return p
 }
 
@@ -102,6 +170,8 @@ func checkConfig(cfg Config) (*url.URL, error) {
 		return nil, errors.New("the client secret (Config.ClientSecret) is empty")
 	case cfg.AutoApprove != "" && !validUserName(cfg.AutoApprove):
 		return nil, fmt.Errorf("the AutoApprove user name %q is not 1 to 64 letters, digits, '.', '_' or '-'", cfg.AutoApprove)
+	case cfg.Shape < ShapeDefault || cfg.Shape > ShapeGitLab:
+		return nil, fmt.Errorf("unknown Shape %d", cfg.Shape)
 	}
 	redirectURL, err := url.Parse(cfg.RedirectURL)
 	switch {

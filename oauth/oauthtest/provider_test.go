@@ -20,6 +20,24 @@ func TestNewRefusesUnworkableConfig(t *testing.T) {
 		{"redirect URL with fragment", func(c *oauthtest.Config) { c.RedirectURL = "https://app.test/callback#x" }},
 		{"redirect URL with empty fragment", func(c *oauthtest.Config) { c.RedirectURL = "https://app.test/callback#" }},
 		{"bad AutoApprove", func(c *oauthtest.Config) { c.AutoApprove = "a b" }},
+		{"unknown shape", func(c *oauthtest.Config) { c.Shape = oauthtest.ShapeGitLab + 1 }},
+		{"negative shape", func(c *oauthtest.Config) { c.Shape = -1 }},
+		{"OpenID without issuer", func(c *oauthtest.Config) { c.OpenID = true }},
+		{"relative issuer", openID("/issuer", nil)},
+		{"issuer without host", openID("https:///x", nil)},
+		{"ftp issuer", openID("ftp://issuer.test", nil)},
+		{"unparsable issuer", openID("https://issuer.test/%zz", nil)},
+		{"issuer with query", openID("https://issuer.test/?tenant=1", nil)},
+		{"issuer with empty query", openID("https://issuer.test/?", nil)},
+		{"issuer with fragment", openID("https://issuer.test/#x", nil)},
+		{"GitHub shape with OpenID", openID("https://issuer.test", func(c *oauthtest.Config) { c.Shape = oauthtest.ShapeGitHub })},
+		{"unknown IDTokenAlg", openID("https://issuer.test", func(c *oauthtest.Config) { c.IDTokenAlg = "HS256" })},
+		{"IDTokenAlg in lower case", openID("https://issuer.test", func(c *oauthtest.Config) { c.IDTokenAlg = "rs256" })},
+		{"IDTokenAlg without OpenID", func(c *oauthtest.Config) { c.IDTokenAlg = "RS256" }},
+		{"PostLogoutRedirectURL without OpenID", func(c *oauthtest.Config) { c.PostLogoutRedirectURL = "https://app.test/" }},
+		{"relative PostLogoutRedirectURL", openID("https://issuer.test", func(c *oauthtest.Config) { c.PostLogoutRedirectURL = "/bye" })},
+		{"unparsable PostLogoutRedirectURL", openID("https://issuer.test", func(c *oauthtest.Config) { c.PostLogoutRedirectURL = "https://app.test/%zz" })},
+		{"PostLogoutRedirectURL with fragment", openID("https://issuer.test", func(c *oauthtest.Config) { c.PostLogoutRedirectURL = "https://app.test/bye#" })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,6 +51,30 @@ func TestNewRefusesUnworkableConfig(t *testing.T) {
 			oauthtest.New(cfg)
 		})
 	}
+}
+
+// openID returns a change to a configuration that turns OpenID on with
+// issuer, and then makes the change more, unless it is nil.
+func openID(issuer string, more func(*oauthtest.Config)) func(*oauthtest.Config) {
+	return func(c *oauthtest.Config) {
+		c.OpenID = true
+		c.Issuer = issuer
+		if more != nil {
+			more(c)
+		}
+	}
+}
+
+// A configuration with every OpenID setting is accepted, so the refusals
+// above are for their faults alone.
+func TestNewAcceptsOpenIDConfig(t *testing.T) {
+	cfg := config()
+	openID("https://issuer.test", func(c *oauthtest.Config) {
+		c.IDTokenAlg = "EdDSA"
+		c.PostLogoutRedirectURL = "https://app.test/bye?from=oauthtest"
+		c.Shape = oauthtest.ShapeGitLab
+	})(&cfg)
+	oauthtest.New(cfg)
 }
 
 func TestEveryResponseIsUncacheable(t *testing.T) {

@@ -7,13 +7,13 @@ import (
 	"sync"
 )
 
-// RecordedRequest is what the provider received in one request to /token or
-// /user, kept so that tests can check what an app sent.
+// RecordedRequest is what the provider received in one request to an
+// endpoint, kept so that tests can check what an app sent.
 type RecordedRequest struct {
 	Method   string
 	Header   http.Header
 	RawQuery string
-	Form     url.Values // the parameters in the request body; empty for GET /user
+	Form     url.Values // the parameters in the request body; empty for a GET
 }
 
 // recordLimit is how many requests each endpoint remembers: the most recent
@@ -92,3 +92,30 @@ func (p *Provider) TokenRequests() []RecordedRequest { return p.tokenRecorder.li
 // UserRequests returns the requests to GET /user, oldest first: all of
 // them, or the latest 100 if there were more.
 func (p *Provider) UserRequests() []RecordedRequest { return p.userRecorder.list() }
+
+// EmailsCalls returns how many requests GET /user/emails has received,
+// including refused ones and those answered with a [Misbehaviour].
+func (p *Provider) EmailsCalls() int { return p.emailsRecorder.count() }
+
+// EmailsRequests returns the requests to GET /user/emails, oldest first:
+// all of them, or the latest 100 if there were more.
+func (p *Provider) EmailsRequests() []RecordedRequest { return p.emailsRecorder.list() }
+
+// UserinfoCalls returns how many requests /userinfo has received,
+// including refused ones and those answered with a [Misbehaviour].
+func (p *Provider) UserinfoCalls() int { return p.userinfoRecorder.count() }
+
+// UserinfoRequests returns the requests to /userinfo, oldest first: all of
+// them, or the latest 100 if there were more.
+func (p *Provider) UserinfoRequests() []RecordedRequest { return p.userinfoRecorder.list() }
+
+// LogoutCalls returns how many requests /logout has received, including
+// refused ones.
+func (p *Provider) LogoutCalls() int { return p.logoutRecorder.count() }
+
+// LogoutRequests returns the requests to /logout, oldest first: all of
+// them, or the latest 100 if there were more.
+func (p *Provider) LogoutRequests() []RecordedRequest { return p.logoutRecorder.list() }
+
+// JWKSCalls returns how many requests GET /jwks has received.
+func (p *Provider) JWKSCalls() int { return int(p.jwksCalls.Load()) }

@@ -9,19 +9,35 @@ type Server struct {
 }
 
 // NewServer starts a Provider for cfg on a loopback address, in the manner
-// of [httptest.NewServer]. cfg.RedirectURL is used as is. The caller must
-// call Close when done.
+// of [httptest.NewServer]. cfg.RedirectURL is used as is. With cfg.OpenID
+// and no cfg.Issuer, the issuer is the server's URL. The caller must call
+// Close when done.
 func NewServer(cfg Config) *Server {
-	p := New(cfg)
-	return &Server{Provider: p, HTTP: httptest.NewServer(p)}
+	return startServer(cfg, "http")
 }
 
 // NewTLSServer is like NewServer but serves HTTPS, in the manner of
 // [httptest.NewTLSServer]. s.HTTP.Client() trusts its certificate, and
 // s.HTTP.Certificate() is the certificate, for a client of one's own.
 func NewTLSServer(cfg Config) *Server {
+	return startServer(cfg, "https")
+}
+
+func startServer(cfg Config, scheme string) *Server {
+	// The listener exists before the server starts, so its address can
+	// make the issuer before the first request can ask for it.
+	srv := httptest.NewUnstartedServer(nil)
+	if cfg.OpenID && cfg.Issuer == "" {
+		cfg.Issuer = scheme + "://" + srv.Listener.Addr().String()
+	}
 	p := New(cfg)
-	return &Server{Provider: p, HTTP: httptest.NewTLSServer(p)}
+	srv.Config.Handler = p
+	if scheme == "https" {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	return &Server{Provider: p, HTTP: srv}
 }
 
 // AuthorizeURL returns the URL of the authorization endpoint.

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,7 @@ type tokenResponse struct {
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int    `json:"expires_in"`
 	Scope       string `json:"scope,omitempty"`
+	IDToken     string `json:"id_token,omitempty"` // OpenID Connect Core §3.1.3.3
 }
 
 // tokenError is a refused token request (RFC 6749 §5.2).
@@ -29,18 +31,19 @@ type tokenError struct {
 	status      int
 	code        string
 	description string
+	gitHubCode  string // what GitHub calls the error, for ShapeGitHub; "" where it names none
 }
 
 func invalidRequest(description string) *tokenError {
-	return &tokenError{http.StatusBadRequest, "invalid_request", description}
+	return &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: description}
 }
 
 func invalidGrant(description string) *tokenError {
-	return &tokenError{http.StatusBadRequest, "invalid_grant", description}
+	return &tokenError{http.StatusBadRequest, "invalid_grant", description, "bad_verification_code"}
 }
 
 func invalidClient(description string) *tokenError {
-	return &tokenError{http.StatusUnauthorized, "invalid_client", description}
+	return &tokenError{http.StatusUnauthorized, "invalid_client", description, "incorrect_client_credentials"}
 }
 
 // token serves POST /token: it exchanges an authorization code for an access
@@ -50,12 +53,16 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	parseErr := r.ParseForm()
 	p.tokenRecorder.record(r)
 
-	fault := p.currentMisbehaviour().Token
-	if answerTokenFault(w, r, fault) {
+	m := p.currentMisbehaviour()
+	if answerTokenFault(w, r, m.Token) {
 		return
 	}
-	accessToken, scope, err := p.exchange(r, parseErr)
+	accessToken, g, err := p.exchange(r, parseErr)
 	if err != nil {
+		if p.cfg.Shape == ShapeGitHub {
+			writeGitHubTokenError(w, r, err)
+			return
+		}
 		writeTokenError(w, err)
 		return
 	}
@@ -63,63 +70,78 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		AccessToken: accessToken,
 		TokenType:   "Bearer",
 		ExpiresIn:   int(tokenLifetime.Seconds()),
-		Scope:       scope,
+		Scope:       g.scope,
 	}
 	// RFC 6749 §5.1 asks for Pragma as well as the Cache-Control: no-store
 	// that ServeHTTP sets, for HTTP/1.0 caches.
 	w.Header().Set("Pragma", "no-cache")
-	if fault == TokenFormEncoded {
+	switch {
+	case m.Token == TokenFormEncoded:
 		writeFormEncodedToken(w, response)
-		return
+	case p.cfg.Shape == ShapeGitHub:
+		writeGitHubToken(w, r, response)
+	default:
+		// OpenID Connect Core §3.1.2.1: the scope openid is what makes an
+		// authorization request an authentication request.
+		if p.cfg.OpenID && hasScope(g.scope, "openid") && m.IDToken != IDTokenMissing {
+			response.IDToken = p.idToken(g, m.IDToken)
+		}
+		writeJSON(w, http.StatusOK, response)
 	}
-	writeJSON(w, http.StatusOK, response)
 }
 
-// exchange checks a token request and, if it is good, redeems its code.
-func (p *Provider) exchange(r *http.Request, parseErr error) (accessToken, scope string, err *tokenError) {
+// hasScope reports whether the space-separated scope holds want
+// (RFC 6749 §3.3).
+func hasScope(scope, want string) bool {
+	return slices.Contains(strings.Fields(scope), want)
+}
+
+// exchange checks a token request and, if it is good, redeems its code,
+// returning the new access token and the grant the code stood for.
+func (p *Provider) exchange(r *http.Request, parseErr error) (string, grant, *tokenError) {
 	// RFC 6749 §4.1.3: the parameters come form-encoded in the body.
 	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "application/x-www-form-urlencoded" {
-		return "", "", invalidRequest("the body must be application/x-www-form-urlencoded")
+		return "", grant{}, invalidRequest("the body must be application/x-www-form-urlencoded")
 	}
 	if parseErr != nil {
-		return "", "", invalidRequest("the body is not a valid form")
+		return "", grant{}, invalidRequest("the body is not a valid form")
 	}
 	// RFC 6749 §2.3.1: credentials must not travel in the URI, where logs
 	// keep them. This endpoint's URI has no query of its own, so any query
 	// came from the client and is refused whole.
 	if r.URL.RawQuery != "" {
-		return "", "", invalidRequest("parameters belong in the body, not the URL query")
+		return "", grant{}, invalidRequest("parameters belong in the body, not the URL query")
 	}
 	form := r.PostForm
 	if name := repeatedParameter(form, "grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret"); name != "" {
-		return "", "", invalidRequest(name + " is repeated") // RFC 6749 §3.2
+		return "", grant{}, invalidRequest(name + " is repeated") // RFC 6749 §3.2
 	}
 	clientID, err := p.authenticateClient(r, form)
 	if err != nil {
-		return "", "", err
+		return "", grant{}, err
 	}
 
 	// RFC 6749 §3.2 and §3.1: a parameter without a value counts as absent.
 	switch form.Get("grant_type") {
 	case "authorization_code":
 	case "":
-		return "", "", invalidRequest("grant_type is missing")
+		return "", grant{}, invalidRequest("grant_type is missing")
 	default:
-		return "", "", &tokenError{http.StatusBadRequest, "unsupported_grant_type", "only authorization_code is supported"}
+		return "", grant{}, &tokenError{status: http.StatusBadRequest, code: "unsupported_grant_type", description: "only authorization_code is supported"}
 	}
 	code := form.Get("code")
 	if code == "" {
-		return "", "", invalidRequest("code is missing")
+		return "", grant{}, invalidRequest("code is missing")
 	}
 	// RFC 6749 §4.1.3: redirect_uri is required here because every
 	// authorization request to this provider carried one.
 	redirectURI := form.Get("redirect_uri")
 	if redirectURI == "" {
-		return "", "", invalidRequest("redirect_uri is missing")
+		return "", grant{}, invalidRequest("redirect_uri is missing")
 	}
 	verifier := form.Get("code_verifier")
 	if verifier != "" && !validCodeVerifier(verifier) {
-		return "", "", invalidRequest("code_verifier must be 43 to 128 characters from A-Z, a-z, 0-9 and -._~ (RFC 7636 section 4.1)")
+		return "", grant{}, invalidRequest("code_verifier must be 43 to 128 characters from A-Z, a-z, 0-9 and -._~ (RFC 7636 section 4.1)")
 	}
 
 	return p.grants.redeem(code, p.now(), func(g *grant) *tokenError {
@@ -132,7 +154,7 @@ func (p *Provider) exchange(r *http.Request, parseErr error) (accessToken, scope
 		// in the authorization request, so that a code stolen on its way
 		// to another URI cannot be redeemed.
 		if g.redirectURI != redirectURI {
-			return invalidGrant("redirect_uri differs from the one in the authorization request")
+			return &tokenError{http.StatusBadRequest, "invalid_grant", "redirect_uri differs from the one in the authorization request", "redirect_uri_mismatch"}
 		}
 		return checkCodeVerifier(g.codeChallenge, verifier)
 	})

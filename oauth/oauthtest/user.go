@@ -32,23 +32,36 @@ func invalidToken(description string) *userError {
 }
 
 // user serves GET /user: the profile of the user an access token was issued
-// for.
+// for, in the provider's Shape.
 func (p *Provider) user(w http.ResponseWriter, r *http.Request) {
 	p.userRecorder.record(r)
 	if answerUserFault(w, p.currentMisbehaviour().User) {
 		return
 	}
-	token, err := bearerToken(r)
+	if p.cfg.Shape == ShapeGitHub && !hasUserAgent(w, r) {
+		return
+	}
+	token, ok := p.authenticate(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, p.cfg.Shape.userBody(token.user))
+}
+
+// authenticate returns the live access token that r carries. If there is
+// none, it answers r itself and returns false.
+func (p *Provider) authenticate(w http.ResponseWriter, r *http.Request) (accessToken, bool) {
+	bearer, err := bearerToken(r)
 	if err != nil {
 		writeUserError(w, err)
-		return
+		return accessToken{}, false
 	}
-	user, ok := p.grants.user(token, p.now())
+	token, ok := p.grants.lookup(bearer, p.now())
 	if !ok {
 		writeUserError(w, invalidToken("the access token is unknown, revoked or expired"))
-		return
+		return accessToken{}, false
 	}
-	writeJSON(w, http.StatusOK, newProfile(user))
+	return token, true
 }
 
 // bearerToken returns the access token from the Authorization header
@@ -87,15 +100,31 @@ func writeUserError(w http.ResponseWriter, err *userError) {
 }
 
 func newProfile(user string) profile {
-	id := userID(user)
 	return profile{
-		ID:                id,
+		ID:                userID(user),
 		Login:             user,
-		Name:              strings.ToUpper(user[:1]) + user[1:] + " (dev)",
-		Email:             user + "@example.test", // RFC 2606 §2: .test can never be a real domain
-		Subject:           strconv.FormatInt(id, 10),
+		Name:              displayName(user),
+		Email:             emailAddress(user),
+		Subject:           subject(user),
 		PreferredUsername: user,
 	}
+}
+
+// displayName is the user's full name, marked as a test account's.
+func displayName(user string) string {
+	return strings.ToUpper(user[:1]) + user[1:] + " (dev)"
+}
+
+// emailAddress is the user's primary address. RFC 2606 §2: .test can never
+// be a real domain, so no mail can reach anyone.
+func emailAddress(user string) string {
+	return user + "@example.test"
+}
+
+// subject is the user's OpenID Connect subject identifier: the ID of
+// GET /user as a string (OpenID Connect Core §2 makes sub a string).
+func subject(user string) string {
+	return strconv.FormatInt(userID(user), 10)
 }
 
 // userID derives a stable ID from a user name, so that the same name is the
