@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -155,7 +156,7 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", protect(home(pages, logger)))
 	mux.Handle("GET "+settings.CallbackPath, sessions.Middleware(http.HandlerFunc(login.Callback)))
-	mux.Handle("POST /logout", logout.Handler(sessions.Middleware(http.HandlerFunc(login.Logout))))
+	mux.Handle("POST /logout", refuseLargeBody(logout.Handler(sessions.Middleware(http.HandlerFunc(login.Logout))), showError))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	if cfg.Server.InsecureDevProvider {
 		logger.Warn("development provider mounted at /dev/oauth/: anyone can log in as anyone")
@@ -168,6 +169,24 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 
 	hsts := isHTTPS(cfg.OAuth.RedirectURL)
 	return recoverPanics(securityHeaders(logRequests(mux, logger), hsts), showError, logger), nil
+}
+
+// maxFormBody is far more than the logout form sends (nothing at all).
+const maxFormBody = 4 << 10
+
+// refuseLargeBody reads a POST's body before next runs and refuses one over
+// maxFormBody with 413, so a client cannot make the server read megabytes
+// it never needed (SECURITY-CHECKLIST #53).
+func refuseLargeBody(next http.Handler, showError func(http.ResponseWriter, oauth.Failure)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			showError(w, oauth.Failure{Status: http.StatusRequestEntityTooLarge, Title: "Request too large",
+				Message: "The request carried more data than this page accepts."})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // home is the protected home page.

@@ -25,13 +25,17 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 
+	sess := session.FromRequest(r)
+	// The session's log name, taken now: once the pending login is used
+	// up the record may be gone, and the failures below must still name
+	// the session they belong to (SECURITY-CHECKLIST #57, #58).
+	logID := sess.LogID()
 	params, problem := parseCallback(r.URL.RawQuery)
 	if problem != "" {
-		l.reject(w, r, problem)
+		l.reject(w, r, logID, problem)
 		return
 	}
 
-	sess := session.FromRequest(r)
 	now := l.now()
 	var p pendingLogin
 	var stateProblem stateProblem
@@ -46,7 +50,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if stateProblem != "" {
-		l.reject(w, r, string(stateProblem))
+		l.reject(w, r, logID, string(stateProblem))
 		return
 	}
 
@@ -54,27 +58,27 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	// this login went to; otherwise a response from another provider
 	// could be mixed up with ours.
 	if l.client.cfg.Issuer != "" && params.iss != "" && params.iss != l.client.cfg.Issuer {
-		l.reject(w, r, "iss_mismatch")
+		l.reject(w, r, logID, "iss_mismatch")
 		return
 	}
 
 	if params.error != "" {
-		l.providerDenied(w, r, params)
+		l.providerDenied(w, r, logID, params)
 		return
 	}
 	if params.code == "" {
-		l.reject(w, r, "code_missing")
+		l.reject(w, r, logID, "code_missing")
 		return
 	}
 
 	tok, err := l.client.Exchange(r.Context(), params.code, p.Verifier)
 	if err != nil {
-		l.providerFailed(w, r, "token exchange failed", "token_exchange_failed", err)
+		l.providerFailed(w, r, logID, "token exchange failed", "token_exchange_failed", err)
 		return
 	}
 	user, err := l.client.FetchUser(r.Context(), tok)
 	if err != nil {
-		l.providerFailed(w, r, "user fetch failed", "user_fetch_failed", err)
+		l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
 		return
 	}
 
@@ -130,9 +134,8 @@ func parseCallback(rawQuery string) (callbackParams, string) {
 
 // reject answers a callback that cannot be trusted. The visitor sees one
 // page for all such cases; the log says which it was.
-func (l *Login) reject(w http.ResponseWriter, r *http.Request, reason string) {
-	l.logger.Warn("callback rejected", "event", "callback_rejected", "reason", reason,
-		"session", session.FromRequest(r).LogID())
+func (l *Login) reject(w http.ResponseWriter, r *http.Request, logID, reason string) {
+	l.logger.Warn("callback rejected", "event", "callback_rejected", "reason", reason, "session", logID)
 	l.fail(w, r, failBadCallback)
 }
 
@@ -140,9 +143,9 @@ func (l *Login) reject(w http.ResponseWriter, r *http.Request, reason string) {
 // §4.1.2.1). Its description is free text that anyone could have put in
 // the URL, so it goes to the log only, shortened and escaped, and the
 // page says only what the error code means.
-func (l *Login) providerDenied(w http.ResponseWriter, r *http.Request, params callbackParams) {
+func (l *Login) providerDenied(w http.ResponseWriter, r *http.Request, logID string, params callbackParams) {
 	l.logger.Warn("callback rejected", "event", "callback_rejected",
-		"reason", "provider_error", "error", clip(params.error), "session", session.FromRequest(r).LogID())
+		"reason", "provider_error", "error", clip(params.error), "session", logID)
 	switch params.error {
 	case "access_denied":
 		l.fail(w, r, failCancelled)
@@ -156,8 +159,8 @@ func (l *Login) providerDenied(w http.ResponseWriter, r *http.Request, params ca
 // providerFailed answers a failed call to the provider. The visitor is
 // still anonymous and the pending login is already used up, so trying
 // again means starting a new login.
-func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, msg, event string, err error) {
-	attrs := []any{"event", event, "session", session.FromRequest(r).LogID(), "err", err}
+func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, msg, event string, err error) {
+	attrs := []any{"event", event, "session", logID, "err", err}
 	var perr *ProviderError
 	if errors.As(err, &perr) {
 		attrs = append(attrs, "error", clip(perr.Code), "error_description", clip(perr.Description))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -67,6 +68,11 @@ func parseUser(body []byte) (User, error) {
 	var profile map[string]any
 	if err := dec.Decode(&profile); err != nil || profile == nil {
 		return User{}, fmt.Errorf("%w: profile is not a JSON object", ErrUnexpectedResponse)
+	}
+	// The body must be that one object: a Decoder stops after the first
+	// value, and would otherwise take `{"id":1} {"id":2}` for a profile.
+	if _, err := dec.Token(); err != io.EOF {
+		return User{}, fmt.Errorf("%w: profile has data after the JSON object", ErrUnexpectedResponse)
 	}
 	u := User{
 		Subject:  firstField(profile, "id", "sub"),
