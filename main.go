@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 
 	"oauthlogin/oauth"
 	"oauthlogin/oauth/oauthtest"
+	"oauthlogin/oauth/oidc"
 	"oauthlogin/session"
 	"oauthlogin/settings"
 	"oauthlogin/templates"
@@ -125,22 +127,18 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	client := oauth.NewClient(oauth.Config{
-		ClientID:            cfg.OAuth.ClientID,
-		ClientSecret:        cfg.OAuth.ClientSecret.Reveal(),
-		AuthorizeURL:        cfg.OAuth.AuthorizeURL,
-		TokenURL:            cfg.OAuth.TokenURL,
-		UserURL:             cfg.OAuth.UserURL,
-		RedirectURL:         cfg.OAuth.RedirectURL,
-		Scope:               cfg.OAuth.Scope,
-		Prompt:              cfg.OAuth.Prompt,
-		ApprovalPrompt:      cfg.OAuth.ApprovalPrompt,
-		AuthMethod:          cfg.OAuth.AuthMethod,
-		InsecureDisablePKCE: cfg.OAuth.InsecureDisablePKCE,
-		Timeout:             cfg.OAuth.Timeout,
-	}, nil)
+	providerHTTP := oauth.NewHTTPClient(cfg.OAuth.Timeout)
+	oauthConfig, err := newOAuthConfig(cfg.OAuth, providerHTTP, logger)
+	if err != nil {
+		return nil, err
+	}
+	client := oauth.NewClient(oauthConfig, providerHTTP)
+	var limit *oauth.RateLimit
+	if n := cfg.Server.LoginRateLimit; n > 0 {
+		limit = &oauth.RateLimit{PerMinute: n, Burst: n, TrustedProxies: cfg.Server.TrustedProxies}
+	}
 	login := oauth.NewLogin(client, func(w http.ResponseWriter, _ *http.Request, f oauth.Failure) { showError(w, f) },
-		oauth.LoginOptions{Logger: logger})
+		oauth.LoginOptions{Logger: logger, RateLimit: limit})
 
 	// protect puts a page behind the login: adding a protected page is one
 	// line below.
@@ -169,6 +167,54 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 
 	hsts := isHTTPS(cfg.OAuth.RedirectURL)
 	return recoverPanics(securityHeaders(logRequests(mux, logger), hsts), showError, logger), nil
+}
+
+// newOAuthConfig turns the OAuth settings into the client's configuration.
+// With an OpenID Connect issuer it first asks the provider's discovery
+// document for the endpoints the settings leave empty, and sets up ID
+// token verification with the provider's published keys. A provider that
+// cannot be reached, or whose document names another issuer, stops the
+// start-up here, with the reason, rather than failing each login later.
+func newOAuthConfig(o settings.OAuth, providerHTTP *http.Client, logger *slog.Logger) (oauth.Config, error) {
+	c := oauth.Config{
+		ClientID:            o.ClientID,
+		ClientSecret:        o.ClientSecret.Reveal(),
+		AuthorizeURL:        o.AuthorizeURL,
+		TokenURL:            o.TokenURL,
+		UserURL:             o.UserURL,
+		RedirectURL:         o.RedirectURL,
+		UserFields:          oauth.UserFields(o.UserFields),
+		EmailsURL:           o.EmailsURL,
+		APIHeaders:          o.APIHeaders,
+		Scope:               o.Scope,
+		Prompt:              o.Prompt,
+		ApprovalPrompt:      o.ApprovalPrompt,
+		AuthMethod:          o.AuthMethod,
+		Issuer:              o.Issuer,
+		InsecureDisablePKCE: o.InsecureDisablePKCE,
+		Timeout:             o.Timeout,
+	}
+	if o.Issuer == "" {
+		return c, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+	defer cancel()
+	meta, err := oidc.Discover(ctx, providerHTTP, o.Issuer)
+	if err != nil {
+		return oauth.Config{}, fmt.Errorf("OpenID Connect discovery for %s: %w", o.Issuer, err)
+	}
+	c.AuthorizeURL = cmp.Or(c.AuthorizeURL, meta.AuthorizationEndpoint)
+	c.TokenURL = cmp.Or(c.TokenURL, meta.TokenEndpoint)
+	c.UserURL = cmp.Or(c.UserURL, meta.UserinfoEndpoint)
+	c.RequireIss = meta.IssParameterSupported
+	c.EndSessionURL = meta.EndSessionEndpoint
+	c.PostLogoutRedirectURL = o.PostLogoutRedirectURL
+	keys := oidc.NewKeySet(providerHTTP, meta.JWKSURI, nil)
+	c.IDTokens = oidc.NewVerifier(keys, oidc.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClockSkew: o.ClockSkew})
+	logger.Info("OpenID Connect provider discovered", "issuer", meta.Issuer,
+		"authorize_url", c.AuthorizeURL, "token_url", c.TokenURL, "userinfo_url", c.UserURL,
+		"iss_parameter", c.RequireIss, "end_session_url", c.EndSessionURL)
+	return c, nil
 }
 
 // maxFormBody is far more than the logout form sends (nothing at all).

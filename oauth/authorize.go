@@ -4,14 +4,15 @@ import "net/url"
 
 // AuthCodeURL returns the provider's authorization URL for one login
 // attempt (RFC 6749 §4.1.1). state ties the answer to this browser's
-// session; codeChallenge ties the code to the verifier kept on the server.
-// An empty codeChallenge leaves PKCE out.
+// session; codeChallenge ties the code to the verifier kept on the server;
+// nonce ties the OpenID Connect ID token to this attempt (OpenID Connect
+// Core §3.1.2.1). An empty codeChallenge or nonce is left out.
 //
 // Every value comes from configuration or from fresh randomness, never
 // from the request: in particular redirect_uri is always the configured
 // one, byte for byte, never built from the Host header (RFC 9700 §4.1;
 // SECURITY-CHECKLIST #4).
-func (c *Client) AuthCodeURL(state, codeChallenge string) string {
+func (c *Client) AuthCodeURL(state, codeChallenge, nonce string) string {
 	// AuthorizeURL was validated at start-up; some providers put fixed
 	// parameters in it, which are kept.
 	u, _ := url.Parse(c.cfg.AuthorizeURL)
@@ -27,6 +28,7 @@ func (c *Client) AuthCodeURL(state, codeChallenge string) string {
 		q.Set("code_challenge", codeChallenge)
 		q.Set("code_challenge_method", "S256")
 	}
+	setIfNotEmpty(q, "nonce", nonce)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"oauthlogin/oauth/oidc"
 	"oauthlogin/session"
 )
 
@@ -25,6 +26,10 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 
+	if !l.limit.Allow(r) {
+		l.tooManyRequests(w, r, "callback")
+		return
+	}
 	sess := session.FromRequest(r)
 	// The session's log name, taken now: once the pending login is used
 	// up the record may be gone, and the failures below must still name
@@ -55,10 +60,15 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// RFC 9207 §2.4: when the provider names itself, it must be the one
-	// this login went to; otherwise a response from another provider
-	// could be mixed up with ours.
+	// this login went to, compared as plain strings; otherwise a response
+	// from another provider could be mixed up with ours. A provider that
+	// promises iss and leaves it out did not send this response.
 	if l.client.cfg.Issuer != "" && params.iss != "" && params.iss != l.client.cfg.Issuer {
 		l.reject(w, r, logID, "iss_mismatch")
+		return
+	}
+	if l.client.cfg.RequireIss && params.iss == "" {
+		l.reject(w, r, logID, "iss_missing")
 		return
 	}
 
@@ -76,15 +86,28 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.providerFailed(w, r, logID, "token exchange failed", "token_exchange_failed", err)
 		return
 	}
-	user, err := l.client.FetchUser(r.Context(), tok)
+	user, err := l.client.identify(r.Context(), tok, p.Nonce)
 	if err != nil {
-		l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
+		var verr *oidc.VerifyError
+		if errors.As(err, &verr) {
+			l.providerFailed(w, r, logID, "ID token refused", "id_token_invalid", err)
+		} else {
+			l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
+		}
 		return
 	}
 
 	// Only now, with every check passed, does the session become a logged-in
 	// one (SECURITY-CHECKLIST #30), and under a new ID (#33).
-	err = sess.Renew(func(v *session.Values) error { return v.Put(userKey, user) })
+	err = sess.Renew(func(v *session.Values) error {
+		if l.client.cfg.EndSessionURL != "" && tok.IDToken != "" {
+			// Kept for logout at the provider, as its id_token_hint.
+			if err := v.Put(idTokenKey, tok.IDToken); err != nil {
+				return err
+			}
+		}
+		return v.Put(userKey, user)
+	})
 	if err != nil {
 		l.logger.Error("callback: save session", "event", "session_store_error", "err", err)
 		l.fail(w, r, failSessionStore)
@@ -164,6 +187,10 @@ func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, ms
 	var perr *ProviderError
 	if errors.As(err, &perr) {
 		attrs = append(attrs, "error", clip(perr.Code), "error_description", clip(perr.Description))
+	}
+	var verr *oidc.VerifyError
+	if errors.As(err, &verr) {
+		attrs = append(attrs, "reason", verr.Reason)
 	}
 	l.logger.Warn(msg, attrs...)
 	switch {

@@ -29,7 +29,7 @@ func ExampleClient_AuthCodeURL() {
 
 	const state = "state-from-crypto-rand"
 	const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-	u, err := url.Parse(client.AuthCodeURL(state, challenge))
+	u, err := url.Parse(client.AuthCodeURL(state, challenge, ""))
 	if err != nil {
 		panic(err)
 	}

@@ -65,6 +65,9 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, e
 // do sends req and reads the whole answer, up to maxResponseSize. A
 // redirect is an error, not something to follow.
 func (c *Client) do(req *http.Request) (status int, contentType string, body []byte, err error) {
+	for name, value := range c.cfg.APIHeaders {
+		req.Header.Set(name, value)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, "", nil, err

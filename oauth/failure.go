@@ -31,6 +31,8 @@ var (
 		"The login provider took too long to answer. Please try again in a moment."}
 	failProviderUnavailable = Failure{http.StatusServiceUnavailable, "The provider is unavailable",
 		"The login provider says it is busy or down for now. Please try again in a moment."}
+	failTooManyRequests = Failure{http.StatusTooManyRequests, "Too many attempts",
+		"There have been too many login attempts from your network. Please wait a minute and try again."}
 	failSessionStore = Failure{http.StatusServiceUnavailable, "Sessions are unavailable",
 		"The server could not save your session. Please try again in a moment."}
 )

@@ -18,18 +18,23 @@ type Login struct {
 	fail   FailurePage
 	logger *slog.Logger
 	now    func() time.Time
+	limit  *RateLimit
 }
 
 // LoginOptions are the optional parts of a Login.
 type LoginOptions struct {
 	Logger *slog.Logger     // slog.Default() when nil
 	Now    func() time.Time // time.Now when nil; tests set a fake clock
+
+	// RateLimit bounds login starts and callbacks per client; nil means
+	// no limit.
+	RateLimit *RateLimit
 }
 
 // NewLogin returns a Login that uses client to talk to the provider and
 // fail to show failures.
 func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
-	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now}
+	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now, limit: opts.RateLimit}
 	if l.logger == nil {
 		l.logger = slog.Default()
 	}
@@ -39,8 +44,11 @@ func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
 	return l
 }
 
-// userKey is where the logged-in User is kept in the session.
-const userKey = "user"
+// Where the login keeps its values in the session.
+const (
+	userKey    = "user"     // the logged-in User
+	idTokenKey = "id_token" // the ID token, when logout at the provider needs it
+)
 
 type userContextKey struct{}
 
@@ -100,6 +108,12 @@ func isPageVisit(r *http.Request) bool {
 // startLogin keeps a new pending login in the session and redirects to
 // the provider (RFC 6749 §4.1.1).
 func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
+	// Each start may create a session record: bound them per client, so
+	// anonymous traffic cannot fill the disk (SECURITY-CHECKLIST #45).
+	if !l.limit.Allow(r) {
+		l.tooManyRequests(w, r, "login_start")
+		return
+	}
 	now := l.now()
 	p := pendingLogin{
 		State:    randomToken(),
@@ -111,6 +125,9 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 		p.Verifier = randomToken()
 		challenge = s256Challenge(p.Verifier)
 	}
+	if l.client.cfg.IDTokens != nil {
+		p.Nonce = randomToken()
+	}
 	err := sess.Update(func(v *session.Values) error { return addPending(v, p, now) })
 	if err != nil {
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)
@@ -118,5 +135,12 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 		return
 	}
 	l.logger.Info("login started", "event", "login_started", "session", sess.LogID())
-	http.Redirect(w, r, l.client.AuthCodeURL(p.State, challenge), http.StatusFound)
+	http.Redirect(w, r, l.client.AuthCodeURL(p.State, challenge, p.Nonce), http.StatusFound)
+}
+
+// tooManyRequests answers a client over its rate limit.
+func (l *Login) tooManyRequests(w http.ResponseWriter, r *http.Request, what string) {
+	l.logger.Warn("rate limit reached", "event", "rate_limited", "what", what)
+	w.Header().Set("Retry-After", "60")
+	l.fail(w, r, failTooManyRequests)
 }

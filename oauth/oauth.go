@@ -38,8 +38,21 @@ type Config struct {
 
 	AuthorizeURL string // the provider's authorization endpoint
 	TokenURL     string // the provider's token endpoint
-	UserURL      string // the provider's user-profile endpoint
+	UserURL      string // the provider's user-profile endpoint; may be empty with IDTokens
 	RedirectURL  string // this application's callback, registered with the provider
+
+	// UserFields say where the profile keeps each value; the zero value
+	// reads GitHub's names and then OpenID Connect's.
+	UserFields UserFields
+
+	// EmailsURL, when set, lists the user's addresses; it is asked when
+	// the profile shows none (GitHub's /user/emails, for a user who keeps
+	// their address private).
+	EmailsURL string
+
+	// APIHeaders go on every request to the provider. GitHub's API, for
+	// one, refuses requests without a User-Agent.
+	APIHeaders map[string]string
 
 	// Scope, Prompt and ApprovalPrompt go into the authorization request
 	// as they are; an empty one is left out.
@@ -54,8 +67,26 @@ type Config struct {
 
 	// Issuer, when set, is compared with the iss parameter of the
 	// authorization response (RFC 9207), so a response from another
-	// provider is refused.
+	// provider is refused, and it is recorded with every user.
 	Issuer string
+
+	// RequireIss refuses an authorization response without iss. Set it
+	// when the provider advertises that it sends one (RFC 9207 §3): then
+	// a response without it did not come from that provider.
+	RequireIss bool
+
+	// IDTokens turns on OpenID Connect: a nonce goes with each
+	// authorization request, and the token response must carry an ID
+	// token that IDTokens verifies. The user is then who the ID token
+	// says; the user endpoint only fills in missing profile fields.
+	IDTokens IDTokenVerifier
+
+	// EndSessionURL is the OpenID Connect provider's logout endpoint
+	// (RP-Initiated Logout 1.0); when set, logging out here also sends
+	// the browser there. PostLogoutRedirectURL is where the provider
+	// should send it back; empty lets the provider decide.
+	EndSessionURL         string
+	PostLogoutRedirectURL string
 
 	// InsecureDisablePKCE stops sending PKCE parameters, for the rare
 	// provider that rejects them. PKCE binds the code to this browser's
@@ -84,20 +115,31 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	if cfg.AuthMethod == "" {
 		cfg.AuthMethod = AuthMethodPost
 	}
-	hc := &http.Client{}
-	if httpClient != nil {
-		*hc = *httpClient
-	} else {
-		hc.Transport = newTransport(cfg.Timeout)
+	if httpClient == nil {
+		httpClient = NewHTTPClient(cfg.Timeout)
 	}
+	return &Client{cfg: cfg, http: restrict(httpClient, cfg.Timeout)}
+}
+
+// NewHTTPClient returns an http.Client fit for talking to a provider: every
+// call is bounded by timeout, TLS is 1.2 at least, and redirects are not
+// followed. Use it for anything else the login fetches from the provider,
+// such as OpenID Connect discovery and keys.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	return restrict(&http.Client{Transport: newTransport(timeout)}, timeout)
+}
+
+// restrict returns a copy of hc with a timeout and without redirects.
+func restrict(hc *http.Client, timeout time.Duration) *http.Client {
+	c := *hc
 	// A zero Timeout means none at all: a provider that never answers
 	// would hold the visitor's request forever (SECURITY-CHECKLIST #22).
-	hc.Timeout = cfg.Timeout
-	// The token and user endpoints answer directly. Following a redirect
+	c.Timeout = timeout
+	// The provider's endpoints answer directly. Following a redirect
 	// would, on 307 or 308, send the code and the client secret again to
 	// wherever the Location points (RFC 9700 §4.12; SECURITY-CHECKLIST #24).
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{cfg: cfg, http: hc}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }
 
 // Client authentication methods for Config.AuthMethod.

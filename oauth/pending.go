@@ -13,6 +13,7 @@ import (
 type pendingLogin struct {
 	State    string `json:"state"`
 	Verifier string `json:"verifier,omitempty"` // PKCE code verifier (RFC 7636 §4.1)
+	Nonce    string `json:"nonce,omitempty"`    // OpenID Connect nonce (Core §3.1.2.1)
 	ReturnTo string `json:"return_to"`          // the local page first asked for
 	Created  int64  `json:"created"`            // Unix seconds
 }

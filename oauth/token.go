@@ -14,6 +14,7 @@ type Token struct {
 	AccessToken string
 	TokenType   string
 	Scope       string // the granted scope, when the provider says
+	IDToken     string // the OpenID Connect ID token, unverified, when there is one
 }
 
 // tokenResponse is the JSON shape of a token endpoint's answer, success or
@@ -23,6 +24,7 @@ type tokenResponse struct {
 	AccessToken      string  `json:"access_token"`
 	TokenType        string  `json:"token_type"`
 	Scope            string  `json:"scope"`
+	IDToken          string  `json:"id_token"`
 	Error            *string `json:"error"`
 	ErrorDescription string  `json:"error_description"`
 }
@@ -59,7 +61,7 @@ func parseTokenResponse(status int, contentType string, body []byte) (*Token, er
 	if !strings.EqualFold(resp.TokenType, "Bearer") {
 		return nil, fmt.Errorf("%w: token_type %q is not Bearer", ErrUnexpectedResponse, clip(resp.TokenType))
 	}
-	return &Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Scope: resp.Scope}, nil
+	return &Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Scope: resp.Scope, IDToken: resp.IDToken}, nil
 }
 
 func decodeTokenResponse(contentType string, body []byte) (*tokenResponse, error) {

@@ -9,18 +9,31 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
 // User is who logged in, as the application keeps it in the session.
 type User struct {
-	// Subject is the provider's stable identifier for the account. Unlike a
-	// user name or an e-mail address it never changes or passes to someone
-	// else, so it is what identifies the user (SECURITY-CHECKLIST #29).
+	// Issuer and Subject identify the account: Subject is the provider's
+	// stable identifier, which, unlike a user name or an e-mail address,
+	// never changes or passes to someone else, and Issuer says which
+	// provider's identifier it is (SECURITY-CHECKLIST #29).
+	Issuer   string `json:"iss,omitempty"`
 	Subject  string `json:"sub"`
 	Username string `json:"username"`
 	Name     string `json:"name"`
 	Email    string `json:"email"`
+}
+
+// UserFields are dotted paths into the profile JSON, such as
+// data.attributes.login, for providers whose profile is shaped unlike
+// GitHub's or OpenID Connect's. An empty one means the built-in choice.
+type UserFields struct {
+	ID       string // default: id, else sub
+	Username string // default: login, else preferred_username
+	Name     string // default: name
+	Email    string // default: email
 }
 
 // maxProfileField bounds each profile value kept in the session and shown
@@ -49,18 +62,25 @@ func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
 	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType != "application/json" {
 		return User{}, fmt.Errorf("fetch user: %w: content type %q", ErrUnexpectedResponse, clip(contentType))
 	}
-	u, err := parseUser(body)
+	u, err := parseUser(body, c.cfg.UserFields)
 	if err != nil {
 		return User{}, fmt.Errorf("fetch user: %w", err)
+	}
+	if u.Email == "" && c.cfg.EmailsURL != "" {
+		u.Email, err = c.primaryEmail(ctx, tok)
+		if err != nil {
+			return User{}, fmt.Errorf("fetch user: %w", err)
+		}
 	}
 	return u, nil
 }
 
-// parseUser maps a profile to a User. It reads GitHub's field names first
-// (id, login, name, email) and falls back to OpenID Connect's (sub,
-// preferred_username), so most providers work unchanged. The id must be
-// there: without it there is no stable way to know who this is.
-func parseUser(body []byte) (User, error) {
+// parseUser maps a profile to a User. Without fields set it reads
+// GitHub's names first (id, login, name, email) and falls back to OpenID
+// Connect's (sub, preferred_username), so most providers work unchanged.
+// The id must be there: without it there is no stable way to know who
+// this is.
+func parseUser(body []byte, fields UserFields) (User, error) {
 	// UseNumber keeps a numeric id exact: as a float64, ids past 2^53
 	// would be rounded, and two accounts could share one.
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -75,10 +95,10 @@ func parseUser(body []byte) (User, error) {
 		return User{}, fmt.Errorf("%w: profile has data after the JSON object", ErrUnexpectedResponse)
 	}
 	u := User{
-		Subject:  firstField(profile, "id", "sub"),
-		Username: firstField(profile, "login", "preferred_username"),
-		Name:     firstField(profile, "name"),
-		Email:    firstField(profile, "email"),
+		Subject:  firstField(profile, fields.ID, "id", "sub"),
+		Username: firstField(profile, fields.Username, "login", "preferred_username"),
+		Name:     firstField(profile, fields.Name, "name"),
+		Email:    firstField(profile, fields.Email, "email"),
 	}
 	if u.Subject == "" {
 		return User{}, fmt.Errorf("%w: profile has no id or sub", ErrUnexpectedResponse)
@@ -91,27 +111,59 @@ func parseUser(body []byte) (User, error) {
 	if u.Username == "" {
 		u.Username = u.Subject
 	}
-	for _, field := range []string{u.Subject, u.Username, u.Name, u.Email} {
-		if len(field) > maxProfileField || !utf8.ValidString(field) {
-			return User{}, fmt.Errorf("%w: profile field too long or not UTF-8", ErrUnexpectedResponse)
-		}
+	if err := u.check(); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }
 
-// firstField returns the first of keys that profile has as a non-empty
-// string or a whole number (GitHub's id is a number).
-func firstField(profile map[string]any, keys ...string) string {
-	for _, k := range keys {
-		switch v := profile[k].(type) {
-		case string:
-			if v != "" {
-				return v
-			}
-		case json.Number:
-			if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-				return string(v)
-			}
+// check bounds what a provider can make the session keep and the pages
+// show.
+func (u User) check() error {
+	for _, field := range []string{u.Subject, u.Username, u.Name, u.Email} {
+		if len(field) > maxProfileField || !utf8.ValidString(field) {
+			return fmt.Errorf("%w: profile field too long or not UTF-8", ErrUnexpectedResponse)
+		}
+	}
+	return nil
+}
+
+// firstField returns the value at path, when path is set; otherwise the
+// first of the defaults that profile has. A value counts when it is a
+// non-empty string or a whole number (GitHub's id is a number).
+func firstField(profile map[string]any, path string, defaults ...string) string {
+	if path != "" {
+		return fieldValue(lookup(profile, path))
+	}
+	for _, k := range defaults {
+		if v := fieldValue(profile[k]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// lookup follows a dotted path such as data.attributes.login through
+// nested JSON objects.
+func lookup(profile map[string]any, path string) any {
+	var v any = profile
+	for _, name := range strings.Split(path, ".") {
+		object, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = object[name]
+	}
+	return v
+}
+
+func fieldValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return string(v)
 		}
 	}
 	return ""

@@ -115,7 +115,7 @@ func TestChecklist29_ProfileMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, err := parseUser([]byte(tt.profile))
+			u, err := parseUser([]byte(tt.profile), UserFields{})
 			switch {
 			case tt.want == nil && err == nil:
 				t.Errorf("got %+v, want an error", u)
@@ -128,8 +128,8 @@ func TestChecklist29_ProfileMapping(t *testing.T) {
 	}
 	t.Run("#29 same login and e-mail, different id: different users", func(t *testing.T) {
 		t.Parallel()
-		a, errA := parseUser([]byte(`{"id":1,"login":"ada","email":"ada@example.test"}`))
-		b, errB := parseUser([]byte(`{"id":2,"login":"ada","email":"ada@example.test"}`))
+		a, errA := parseUser([]byte(`{"id":1,"login":"ada","email":"ada@example.test"}`), UserFields{})
+		b, errB := parseUser([]byte(`{"id":2,"login":"ada","email":"ada@example.test"}`), UserFields{})
 		if errA != nil || errB != nil || a.Subject == b.Subject {
 			t.Errorf("got %+v (%v) and %+v (%v), want two subjects", a, errA, b, errB)
 		}

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,4 +134,34 @@ func (c *checker) fieldPath(name string) string {
 	c.check(value == "" || checkFieldPath(value), name,
 		"must be a dotted path of names made of letters, digits, '_' and '-', such as data.attributes.login")
 	return value
+}
+
+// count returns a whole number from 0 up.
+func (c *checker) count(name string) int {
+	value, err := strconv.Atoi(c.text(name))
+	c.check(err == nil && value >= 0, name, "must be a whole number, 0 or more")
+	return value
+}
+
+// prefixes reads a comma-separated list of addresses and CIDR blocks; a
+// lone address is a block of one.
+func (c *checker) prefixes(name string) []netip.Prefix {
+	var list []netip.Prefix
+	for _, item := range strings.Split(c.text(name), ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(item)
+		if err != nil {
+			addr, addrErr := netip.ParseAddr(item)
+			if addrErr != nil {
+				c.problem(name, "must be a comma-separated list of IP addresses or CIDR blocks, such as 10.0.0.0/8")
+				return nil
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		list = append(list, prefix.Masked())
+	}
+	return list
 }

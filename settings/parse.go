@@ -40,6 +40,8 @@ func Parse(vars map[string]string) (Settings, error) {
 			Addr:                c.listenAddr(),
 			InsecureDevProvider: c.boolean("INSECURE_DEV_PROVIDER"),
 			LogLevel:            c.logLevel("LOG_LEVEL"),
+			LoginRateLimit:      c.count("LOGIN_RATE_LIMIT"),
+			TrustedProxies:      c.prefixes("TRUSTED_PROXIES"),
 		},
 		OAuth: OAuth{
 			Provider:     provider,

@@ -47,8 +47,9 @@ func TestParseDefaults(t *testing.T) {
 	want := Settings{
 		Environment: "local",
 		Server: Server{
-			Addr:     "localhost:5000",
-			LogLevel: slog.LevelInfo,
+			Addr:           "localhost:5000",
+			LogLevel:       slog.LevelInfo,
+			LoginRateLimit: 20,
 		},
 		OAuth: OAuth{
 			Provider:       "generic",

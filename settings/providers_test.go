@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -134,5 +135,29 @@ func TestIssuerMakesEndpointsOptional(t *testing.T) {
 	}
 	if s.OAuth.AuthorizeURL != "" || s.OAuth.TokenURL != "https://id.example/custom/token" {
 		t.Errorf("endpoints %+v", s.OAuth)
+	}
+}
+
+func TestRateLimitSettings(t *testing.T) {
+	s, err := Parse(credentials(map[string]string{
+		"PROVIDER": "github", "LOGIN_RATE_LIMIT": "5", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,::1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Server.LoginRateLimit != 5 {
+		t.Errorf("rate limit %d", s.Server.LoginRateLimit)
+	}
+	got := fmt.Sprint(s.Server.TrustedProxies)
+	if got != "[10.0.0.0/8 192.0.2.7/32 ::1/128]" {
+		t.Errorf("trusted proxies %s", got)
+	}
+	for _, bad := range []map[string]string{
+		{"LOGIN_RATE_LIMIT": "-1"}, {"LOGIN_RATE_LIMIT": "many"}, {"TRUSTED_PROXIES": "proxy.example"},
+	} {
+		bad["PROVIDER"] = "github"
+		if _, err := Parse(credentials(bad)); err == nil {
+			t.Errorf("Parse accepted %v", bad)
+		}
 	}
 }

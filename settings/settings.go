@@ -2,6 +2,7 @@ package settings
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type Server struct {
 	Addr                string // listen address host:port
 	InsecureDevProvider bool   // mount the built-in development provider under /dev/oauth/
 	LogLevel            slog.Level
+	LoginRateLimit      int            // login starts and callbacks per client per minute; 0 is no limit
+	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 }
 
 // OAuth configures the conversation with the OAuth2 provider. An empty
@@ -100,6 +103,8 @@ func (s Server) LogValue() slog.Value {
 		slog.String("addr", s.Addr),
 		slog.Bool("insecure_dev_provider", s.InsecureDevProvider),
 		slog.String("log_level", s.LogLevel.String()),
+		slog.Int("login_rate_limit", s.LoginRateLimit),
+		slog.Any("trusted_proxies", s.TrustedProxies),
 	)
 }
 

@@ -122,6 +122,12 @@ var variables = []Variable{
 			"if neither is set it listens on localhost:5000."},
 	{Name: "PORT", Default: "5000",
 		Meaning: "Listen port when ADDR is unset, from 0 to 65535."},
+	{Name: "LOGIN_RATE_LIMIT", Default: "20",
+		Meaning: "Login starts and callbacks allowed per client address per minute (with a burst of as many). " +
+			"A person needs a handful; 0 turns the limit off."},
+	{Name: "TRUSTED_PROXIES",
+		Meaning: "Comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For header names " +
+			"the client, for the rate limit. From any other peer the header is ignored."},
 	{Name: "LOG_LEVEL", Default: "info",
 		Meaning: "Least severe log level written: debug, info, warn or error."},
 	{Name: "INSECURE_DEV_PROVIDER", Default: "false",

@@ -1,0 +1,337 @@
+package oidc
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"time"
+)
+
+const (
+	// minRefetchInterval is the least time between two fetches of the
+	// JWKS, so that a flood of tokens naming made-up kids cannot make us
+	// hammer the provider. A key the provider has just rotated in is
+	// found at most this late.
+	minRefetchInterval = 30 * time.Second
+
+	// maxKeyAge is how long fetched keys are used without asking the
+	// provider again, so that a key it withdraws, perhaps because it
+	// leaked, stops being trusted within the hour.
+	maxKeyAge = time.Hour
+)
+
+// KeySet is the provider's signing keys, fetched from its JWKS endpoint
+// (the jwks_uri of [Metadata]) and cached. It is safe for concurrent use.
+//
+// The keys are fetched on first use, and again when they are older than an
+// hour or when a token names a kid that is not among them, which is how a
+// key rotation shows (OpenID Connect Core §10.1.1). Fetches are at least
+// 30 seconds apart, and concurrent callers wait for one fetch rather than
+// making their own. A failed fetch keeps the keys already fetched.
+//
+// Make one with [NewKeySet]; the zero KeySet is not usable.
+type KeySet struct {
+	client *http.Client // follows no redirects; see withoutRedirects
+	url    string
+	now    func() time.Time
+
+	// lock guards the fields below. It is a channel of capacity one, held
+	// by sending into it, rather than a sync.Mutex so that a caller
+	// waiting while another fetches can give up when its context ends.
+	lock      chan struct{}
+	keys      []publicKey
+	fetchedAt time.Time // when keys was fetched; zero before the first success
+	triedAt   time.Time // when a fetch was last tried; zero before the first try
+	fetchErr  error     // why the last fetch failed; nil if it succeeded
+}
+
+// publicKey is one key from the JWKS that we can verify signatures with.
+type publicKey struct {
+	id        string           // the JWK's kid; may be ""
+	algorithm string           // the JWK's alg; "" when it declares none
+	key       crypto.PublicKey // *rsa.PublicKey, *ecdsa.PublicKey (P-256) or ed25519.PublicKey
+}
+
+// NewKeySet returns a KeySet for the JWKS at jwksURL, which must be https
+// (http only on loopback hosts). Nothing is fetched until a token needs a
+// key.
+//
+// Fetches are bounded by the context of the Verify call that needs them
+// and by client's Timeout; a nil client gets a timeout of 10 seconds.
+// Redirects are not followed, and a JWKS over 1 MiB is refused. now is the
+// clock deciding when the keys are old; nil means time.Now.
+func NewKeySet(client *http.Client, jwksURL string, now func() time.Time) *KeySet {
+	if now == nil {
+		now = time.Now
+	}
+	return &KeySet{
+		client: withoutRedirects(client),
+		url:    jwksURL,
+		now:    now,
+		lock:   make(chan struct{}, 1),
+	}
+}
+
+// keyFor returns the key to check a token whose header names kid and alg,
+// fetching the JWKS when the cache calls for it. Its errors are
+// *VerifyError.
+func (ks *KeySet) keyFor(ctx context.Context, kid, alg string) (publicKey, error) {
+	select {
+	case ks.lock <- struct{}{}:
+	case <-ctx.Done():
+		return publicKey{}, &VerifyError{Reason: ReasonKeysUnavailable, Err: fmt.Errorf("waiting for the key set: %w", ctx.Err())}
+	}
+	defer func() { <-ks.lock }()
+
+	now := ks.now()
+	if ks.fetchedAt.IsZero() || now.Sub(ks.fetchedAt) >= maxKeyAge {
+		ks.refresh(ctx, now)
+	}
+	key, err := ks.find(kid, alg)
+	// A kid we do not know may be a key the provider has just rotated in.
+	if err != nil && err.Reason == ReasonUnknownKID && ks.refresh(ctx, now) {
+		key, err = ks.find(kid, alg)
+	}
+	if err != nil {
+		return publicKey{}, err
+	}
+	return key, nil
+}
+
+// refresh fetches the JWKS, unless a fetch was tried less than
+// minRefetchInterval ago, and reports whether it tried. A failed fetch
+// keeps the keys we have: while the provider is briefly unreachable,
+// tokens signed with keys we already know still verify.
+//
+// Every try counts, even one cut short because its caller's context
+// ended: otherwise a client that hangs up at once, again and again, could
+// start fetch after fetch.
+func (ks *KeySet) refresh(ctx context.Context, now time.Time) bool {
+	if !ks.triedAt.IsZero() && now.Sub(ks.triedAt) < minRefetchInterval {
+		return false
+	}
+	ks.triedAt = now
+	keys, err := ks.fetch(ctx)
+	if err != nil {
+		ks.fetchErr = err
+		return true
+	}
+	ks.keys, ks.fetchedAt, ks.fetchErr = keys, now, nil
+	return true
+}
+
+// find picks the one cached key that names kid (any key, when kid is
+// "") and allows alg.
+func (ks *KeySet) find(kid, alg string) (publicKey, *VerifyError) {
+	if len(ks.keys) == 0 {
+		return publicKey{}, &VerifyError{Reason: ReasonKeysUnavailable, Err: ks.fetchErr}
+	}
+	var match publicKey
+	named, allowing := 0, 0
+	for _, k := range ks.keys {
+		if kid != "" && k.id != kid {
+			continue
+		}
+		named++
+		if k.allows(alg) {
+			match = k
+			allowing++
+		}
+	}
+	switch {
+	case named == 0:
+		return publicKey{}, ks.unknownKID("no key in the provider's key set has kid %s", quote(kid))
+	case allowing == 0 && kid == "":
+		return publicKey{}, refuse(ReasonUnsupportedAlg, "no key in the provider's key set allows alg %s", alg)
+	case allowing == 0:
+		return publicKey{}, refuse(ReasonUnsupportedAlg, "the key with kid %s does not allow alg %s", quote(kid), alg)
+	case allowing > 1 && kid == "":
+		// Trying each key in turn would work, but a token that does not
+		// say which key signed it gets one chance, not several.
+		return publicKey{}, ks.unknownKID("the token has no kid, and %d keys allow %s", allowing, alg)
+	case allowing > 1:
+		return publicKey{}, ks.unknownKID("%d keys have kid %s and allow %s", allowing, quote(kid), alg)
+	}
+	return match, nil
+}
+
+// unknownKID refuses a token for want of its key, adding why the last
+// fetch failed if it did.
+func (ks *KeySet) unknownKID(format string, args ...any) *VerifyError {
+	err := refuse(ReasonUnknownKID, format, args...)
+	if ks.fetchErr != nil {
+		err.Err = fmt.Errorf("%w (and the last fetch failed: %w)", err.Err, ks.fetchErr)
+	}
+	return err
+}
+
+// fetch gets the JWKS and parses the keys we can use.
+func (ks *KeySet) fetch(ctx context.Context) ([]publicKey, error) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := fetchJSON(ctx, ks.client, ks.url, &set); err != nil {
+		return nil, fmt.Errorf("fetching the JWKS %s: %w", ks.url, err)
+	}
+	var keys []publicKey
+	for _, raw := range set.Keys {
+		// RFC 7517 §5: keys of a type we do not know, or that we cannot
+		// use, are skipped rather than spoiling the set. Providers publish
+		// encryption keys and newer key types beside their signing keys.
+		if key, err := parseJWK(raw); err == nil {
+			keys = append(keys, key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("the JWKS %s has no key we can verify with (RSA, EC P-256 or Ed25519, for signing)", ks.url)
+	}
+	return keys, nil
+}
+
+// jsonWebKey is a JWK as the provider publishes it: the members we read
+// (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2).
+type jsonWebKey struct {
+	KeyType   string   `json:"kty"`
+	Use       string   `json:"use"`
+	KeyOps    []string `json:"key_ops"` // nil when absent
+	Algorithm string   `json:"alg"`
+	KeyID     string   `json:"kid"`
+	Curve     string   `json:"crv"`
+	N         string   `json:"n"` // RSA modulus
+	E         string   `json:"e"` // RSA public exponent
+	X         string   `json:"x"` // EC x coordinate, or the Ed25519 public key
+	Y         string   `json:"y"` // EC y coordinate
+	D         string   `json:"d"` // the private part of an RSA, EC or OKP key
+}
+
+// parseJWK turns one JWK into a key we can verify with, or says why it is
+// not one.
+func parseJWK(raw json.RawMessage) (publicKey, error) {
+	var jwk jsonWebKey
+	if err := json.Unmarshal(raw, &jwk); err != nil {
+		return publicKey{}, err
+	}
+	// RFC 7517 §4.2 and §4.3: a key meant for something other than
+	// signatures is not for checking them.
+	if jwk.Use != "" && jwk.Use != "sig" {
+		return publicKey{}, fmt.Errorf("use is %s, not sig", quote(jwk.Use))
+	}
+	if jwk.KeyOps != nil && !slices.Contains(jwk.KeyOps, "verify") {
+		return publicKey{}, errors.New("key_ops does not include verify")
+	}
+	// A private key published for all to see is no longer anyone's secret.
+	if jwk.D != "" {
+		return publicKey{}, errors.New("it has a private part (d), so it is compromised")
+	}
+
+	var key crypto.PublicKey
+	var err error
+	switch jwk.KeyType {
+	case "RSA":
+		key, err = parseRSAKey(jwk.N, jwk.E)
+	case "EC":
+		key, err = parseP256Key(jwk.Curve, jwk.X, jwk.Y)
+	case "OKP":
+		key, err = parseEd25519Key(jwk.Curve, jwk.X)
+	default:
+		err = fmt.Errorf("kty %s is not supported", quote(jwk.KeyType))
+	}
+	if err != nil {
+		return publicKey{}, err
+	}
+	return publicKey{id: jwk.KeyID, algorithm: jwk.Algorithm, key: key}, nil
+}
+
+const (
+	// RFC 7518 §3.3 and §3.5: RSA keys of 2048 bits or larger MUST be used.
+	minRSAModulusBits = 2048
+	// Larger moduli only make each verification slower.
+	maxRSAModulusBits = 8192
+	// FIPS 186-5 §A.1.1 wants an odd exponent above 2^16; providers use
+	// 65537. Tiny exponents are what made signature forgeries possible
+	// against careless PKCS #1 v1.5 verifiers.
+	minRSAExponent = 1<<16 + 1
+	// crypto/rsa takes no larger exponent.
+	maxRSAExponent = 1<<31 - 1
+)
+
+// parseRSAKey builds an RSA public key from its JWK members (RFC 7518
+// §6.3.1), base64url-encoded big-endian integers.
+func parseRSAKey(n64, e64 string) (*rsa.PublicKey, error) {
+	nBytes, err := decodeBase64URL(n64)
+	if err != nil {
+		return nil, fmt.Errorf("n: %w", err)
+	}
+	eBytes, err := decodeBase64URL(e64)
+	if err != nil {
+		return nil, fmt.Errorf("e: %w", err)
+	}
+	modulus := new(big.Int).SetBytes(nBytes)
+	if bits := modulus.BitLen(); bits < minRSAModulusBits || bits > maxRSAModulusBits {
+		return nil, fmt.Errorf("the modulus has %d bits; want %d to %d", bits, minRSAModulusBits, maxRSAModulusBits)
+	}
+	exponent := new(big.Int).SetBytes(eBytes)
+	if !exponent.IsInt64() || exponent.Int64() < minRSAExponent || exponent.Int64() > maxRSAExponent || exponent.Bit(0) == 0 {
+		return nil, fmt.Errorf("the exponent must be odd, from %d to %d", minRSAExponent, maxRSAExponent)
+	}
+	return &rsa.PublicKey{N: modulus, E: int(exponent.Int64())}, nil
+}
+
+// p256CoordinateSize is the length of each coordinate of a P-256 point.
+// RFC 7518 §6.2.1.2 and §6.2.1.3 want them at full length, leading zeros
+// included.
+const p256CoordinateSize = 32
+
+// parseP256Key builds a P-256 public key from its JWK members (RFC 7518
+// §6.2.1).
+func parseP256Key(curve, x64, y64 string) (*ecdsa.PublicKey, error) {
+	if curve != "P-256" {
+		return nil, fmt.Errorf("crv %s is not supported (P-256 only)", quote(curve))
+	}
+	x, err := decodeBase64URL(x64)
+	if err != nil {
+		return nil, fmt.Errorf("x: %w", err)
+	}
+	y, err := decodeBase64URL(y64)
+	if err != nil {
+		return nil, fmt.Errorf("y: %w", err)
+	}
+	if len(x) != p256CoordinateSize || len(y) != p256CoordinateSize {
+		return nil, fmt.Errorf("x and y must be %d bytes each", p256CoordinateSize)
+	}
+	// The uncompressed point encoding (SEC 1 §2.3.3) is 0x04, x, y. The
+	// parser refuses a point that is not on the curve, so no signature
+	// is ever checked against a key that is not a real P-256 key.
+	point := append(append([]byte{4}, x...), y...)
+	key, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
+	if err != nil {
+		return nil, fmt.Errorf("the point (x, y): %w", err)
+	}
+	return key, nil
+}
+
+// parseEd25519Key builds an Ed25519 public key from its JWK members
+// (RFC 8037 §2).
+func parseEd25519Key(curve, x64 string) (ed25519.PublicKey, error) {
+	// OKP keys may also be Ed448, X25519 or X448.
+	if curve != "Ed25519" {
+		return nil, fmt.Errorf("crv %s is not supported (Ed25519 only)", quote(curve))
+	}
+	x, err := decodeBase64URL(x64)
+	if err != nil {
+		return nil, fmt.Errorf("x: %w", err)
+	}
+	if len(x) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("x must be %d bytes", ed25519.PublicKeySize)
+	}
+	return ed25519.PublicKey(x), nil
+}
