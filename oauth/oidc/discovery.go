@@ -9,9 +9,9 @@ import (
 )
 
 // Metadata is the part of the provider's discovery document the login uses
-// (OpenID Connect Discovery 1.0 §3). [Discover] has checked every field
-// that is set: the issuer is the one asked for, and each endpoint is an
-// https URL (http only on loopback hosts).
+// (OpenID Connect Discovery 1.0 §3). [Discover] has checked it: the
+// issuer is the one asked for, the endpoints the login needs are there,
+// and every endpoint is an https URL (http only on loopback hosts).
 type Metadata struct {
 	Issuer                string `json:"issuer"`
 	AuthorizationEndpoint string `json:"authorization_endpoint"`

@@ -99,6 +99,9 @@ func (v *Verifier) Verify(ctx context.Context, rawIDToken, nonce string) (*Claim
 	}
 	// Core §3.1.3.7 steps 6 to 8: the signature must verify with the
 	// provider's key, by the algorithm that key is for (RFC 7515 §5.2).
+	// Step 6 would let TLS stand in for the signature of a token that
+	// came straight from the token endpoint; we check it anyway, so that
+	// a Verifier is safe however the token reached the caller.
 	key, err := v.keys.keyFor(ctx, token.keyID, token.algorithm)
 	if err != nil {
 		return nil, err
@@ -132,9 +135,11 @@ func (v *Verifier) checkClaims(c *idTokenClaims, nonce string) error {
 	if !slices.Contains(c.Audience, v.clientID) {
 		return refuse(ReasonAudMismatch, "aud %s does not include our client_id", quote(strings.Join(c.Audience, " ")))
 	}
-	// Steps 4 and 5: with several audiences, azp names the party the
-	// token was issued to, and that must be us. When azp is there with a
-	// single audience, it must still be us.
+	// Steps 4 and 5 as Core 1.0 first put them: with several audiences,
+	// azp names the party the token was issued to, and that must be us;
+	// an azp that is there at all must be us. (Errata set 2 leaves azp to
+	// extensions; we keep the stricter rule, since a token issued to
+	// another party is not ours to log in with.)
 	if len(c.Audience) > 1 && !c.azpPresent {
 		return refuse(ReasonAzpMismatch, "aud has %d values and azp is missing", len(c.Audience))
 	}
@@ -168,7 +173,7 @@ func (v *Verifier) checkClaims(c *idTokenClaims, nonce string) error {
 	// into it. The comparison takes the same time however much matches.
 	if nonce != "" {
 		if c.Nonce == "" {
-			return refuse(ReasonNonceMismatch, "nonce is missing")
+			return refuse(ReasonNonceMismatch, "nonce is missing or empty")
 		}
 		if subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(nonce)) != 1 {
 			return refuse(ReasonNonceMismatch, "nonce does not match the one sent")
