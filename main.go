@@ -24,7 +24,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -166,7 +165,7 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 	}
 
 	hsts := isHTTPS(cfg.OAuth.RedirectURL)
-	return recoverPanics(securityHeaders(logRequests(mux, logger), hsts), showError, logger), nil
+	return pages.Recover(templates.SecurityHeaders(logRequests(mux, logger), hsts), logger), nil
 }
 
 // newOAuthConfig turns the OAuth settings into the client's configuration.
@@ -262,24 +261,6 @@ func newServer(cfg settings.Settings, h http.Handler, logger *slog.Logger) *http
 	}
 }
 
-// securityHeaders sets the headers every response should carry
-// (SECURITY-CHECKLIST #55). The pages use no scripts and no outside
-// resources, so the content security policy allows nothing but their
-// inline style.
-func securityHeaders(next http.Handler, hsts bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		if hsts {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // logRequests writes one log record per request. It logs the path but
 // never the query, cookies or headers: a callback's query holds the code
 // and state (SECURITY-CHECKLIST #58).
@@ -313,28 +294,6 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// recoverPanics turns a panic in a handler into a plain error page. Go's
-// server would recover too, but it would drop the connection without an
-// answer (SECURITY-CHECKLIST #56). The stack goes to the log, never to
-// the visitor.
-func recoverPanics(next http.Handler, showError func(http.ResponseWriter, oauth.Failure), logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			logger.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			showError(w, oauth.Failure{Status: http.StatusInternalServerError, Title: "Something went wrong",
-				Message: "The server hit an unexpected problem. Please try again."})
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
 
 // siteURL is the address people open: the origin of the redirect URL.
 func siteURL(redirectURL string) string {
