@@ -114,7 +114,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.logger.Info("login succeeded", "event", "login_succeeded",
-		"issuer", l.client.cfg.Issuer, "subject", clip(user.Subject), "session", sess.LogID())
+		"issuer", user.Issuer, "subject", clip(user.Subject), "session", sess.LogID())
 	// 303 to a clean URL takes the code and state out of the address bar
 	// and the history (RFC 9700 §4.2.4). The target was checked when it
 	// was stored, and is checked again here in case the checks changed.

@@ -11,11 +11,15 @@ package oauth
 //   - app: a session.Manager on a FileStore in a temporary directory, a
 //     Client and a Login, wired as main.go wires them, all on one fake
 //     clock. Requests are served in process with httptest.NewRecorder.
+//   - OpenID Connect (harnessOptions.openID): the provider serves it with
+//     the front's URL as its issuer, so discovery, keys, userinfo and
+//     logout all pass the front too, and the app's Config is built from
+//     discovery as main.go builds it.
 //   - Canaries: the client secret is SECRET-CANARY-1; the codes, states,
-//     verifiers, tokens and session IDs are random and collected as they go
-//     by. Every response the app gives and every log line it writes is kept,
-//     and at the end of each test the canary sweep (#49, #58) checks that
-//     none of them shows any of those values.
+//     verifiers, nonces, tokens, ID tokens and session IDs are random and
+//     collected as they go by. Every response the app gives and every log
+//     line it writes is kept, and at the end of each test the canary sweep
+//     (#49, #58) checks that none of them shows any of those values.
 
 import (
 	"bytes"
@@ -43,6 +47,7 @@ import (
 	"time"
 
 	"oauthlogin/oauth/oauthtest"
+	"oauthlogin/oauth/oidc"
 	"oauthlogin/session"
 )
 
@@ -131,6 +136,7 @@ func (l *logBuffer) recordsSince(t *testing.T, from int) []logRecord {
 var loginEvents = map[string]bool{
 	"login_started": true, "callback_rejected": true, "token_exchange_failed": true,
 	"user_fetch_failed": true, "login_succeeded": true, "logout": true, "session_store_error": true,
+	"id_token_invalid": true, "rate_limited": true,
 }
 
 // eventsSince returns the records with a login event logged since offset from.
@@ -154,6 +160,20 @@ type harnessOptions struct {
 	// provider, when set, answers the app's requests to the provider in
 	// place of the provider itself, which it gets as as.
 	provider func(w http.ResponseWriter, r *http.Request, as http.Handler)
+
+	// as changes the provider's configuration before it starts: its
+	// Shape, IDTokenAlg, PostLogoutRedirectURL and so on.
+	as func(*oauthtest.Config)
+
+	// openID makes the provider serve OpenID Connect, with the front's
+	// URL as its issuer, and builds the app's Config the way main.go's
+	// newOAuthConfig does: endpoints from discovery, ID tokens verified
+	// with the provider's keys on the fake clock. configure runs after.
+	openID bool
+
+	// rateLimit, when set, bounds login starts and callbacks, on the
+	// fake clock.
+	rateLimit *RateLimit
 }
 
 type harness struct {
@@ -178,6 +198,9 @@ type harness struct {
 	states     map[string]bool
 	verifiers  map[string]bool
 	sessionIDs map[string]bool
+	nonces     map[string]bool
+	idTokens   map[string]bool
+	lastID     string // the latest ID token the provider issued
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
@@ -191,17 +214,29 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		states:     map[string]bool{},
 		verifiers:  map[string]bool{},
 		sessionIDs: map[string]bool{},
+		nonces:     map[string]bool{},
+		idTokens:   map[string]bool{},
 	}
 	clientID, secret := cmp.Or(opts.clientID, testClientID), cmp.Or(opts.secret, canarySecret)
-	h.as = oauthtest.NewTLSServer(oauthtest.Config{
+	// The front starts first, so that an OpenID provider can name it as
+	// its issuer; it passes nothing on before h.as is set.
+	h.front = httptest.NewTLSServer(h.tap(opts.provider))
+	asConfig := oauthtest.Config{
 		ClientID:     clientID,
 		ClientSecret: secret,
 		RedirectURL:  testRedirectURL,
 		Issuer:       opts.issuer,
 		AutoApprove:  testUser,
 		Now:          h.clock.Now,
-	})
-	h.front = httptest.NewTLSServer(h.tap(opts.provider))
+	}
+	if opts.openID {
+		asConfig.OpenID = true
+		asConfig.Issuer = cmp.Or(opts.issuer, h.front.URL)
+	}
+	if opts.as != nil {
+		opts.as(&asConfig)
+	}
+	h.as = oauthtest.NewTLSServer(asConfig)
 	// Cleanups run last first: the servers close, then the sweep runs.
 	// Cutting the front server's connections first ends the requests that
 	// TokenHang holds, which Close would otherwise wait for.
@@ -235,10 +270,17 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		Scope:        testScope,
 		Issuer:       opts.issuer,
 	}
+	if opts.openID {
+		h.cfg = h.discover(t, h.cfg, asConfig.Issuer)
+	}
 	if opts.configure != nil {
 		opts.configure(&h.cfg)
 	}
-	h.login = NewLogin(NewClient(h.cfg, h.as.HTTP.Client()), writeFailure, LoginOptions{Logger: logger, Now: h.clock.Now})
+	if opts.rateLimit != nil {
+		opts.rateLimit.Now = h.clock.Now
+	}
+	h.login = NewLogin(NewClient(h.cfg, h.as.HTTP.Client()), writeFailure,
+		LoginOptions{Logger: logger, Now: h.clock.Now, RateLimit: opts.rateLimit})
 
 	browser := *h.as.HTTP.Client()
 	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -256,6 +298,30 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	mux.Handle("POST /logout", http.NewCrossOriginProtection().Handler(h.sessions.Middleware(http.HandlerFunc(h.login.Logout))))
 	h.app = mux
 	return h
+}
+
+// discover turns c into an OpenID Connect client of issuer as main.go's
+// newOAuthConfig does: the endpoints, the RFC 9207 promise and the logout
+// endpoint from the discovery document, and a verifier of ID tokens with
+// the provider's published keys, here on the fake clock.
+func (h *harness) discover(t *testing.T, c Config, issuer string) Config {
+	t.Helper()
+	providerHTTP := h.as.HTTP.Client()
+	meta, err := oidc.Discover(t.Context(), providerHTTP, issuer)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	c.AuthorizeURL, c.TokenURL, c.UserURL = "", "", "" // as the oidc profile leaves them
+	c.Issuer = issuer
+	c.Scope = "openid profile email"
+	c.AuthorizeURL = cmp.Or(c.AuthorizeURL, meta.AuthorizationEndpoint)
+	c.TokenURL = cmp.Or(c.TokenURL, meta.TokenEndpoint)
+	c.UserURL = cmp.Or(c.UserURL, meta.UserinfoEndpoint)
+	c.RequireIss = meta.IssParameterSupported
+	c.EndSessionURL = meta.EndSessionEndpoint
+	keys := oidc.NewKeySet(providerHTTP, meta.JWKSURI, h.clock.Now)
+	c.IDTokens = oidc.NewVerifier(keys, oidc.Config{Issuer: issuer, ClientID: c.ClientID, Now: h.clock.Now})
+	return c
 }
 
 // writeFailure is the app's failure page: the status, a title and a message.
@@ -278,12 +344,19 @@ func (h *harness) tap(override func(http.ResponseWriter, *http.Request, http.Han
 		if r.URL.Path == "/token" {
 			var body struct {
 				AccessToken string `json:"access_token"`
+				IDToken     string `json:"id_token"`
 			}
 			if json.Unmarshal(tw.body.Bytes(), &body) != nil {
 				form, _ := url.ParseQuery(tw.body.String())
 				body.AccessToken = form.Get("access_token")
 			}
 			h.note(h.tokens, body.AccessToken)
+			if body.IDToken != "" {
+				h.note(h.idTokens, body.IDToken)
+				h.mu.Lock()
+				h.lastID = body.IDToken
+				h.mu.Unlock()
+			}
 		}
 	})
 }
@@ -316,6 +389,13 @@ func (h *harness) issuedTokens() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Collect(maps.Keys(h.tokens))
+}
+
+// lastIDToken is the latest ID token the provider issued, "" for none.
+func (h *harness) lastIDToken() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastID
 }
 
 func (h *harness) tokenCalls() int { return h.as.TokenCalls() }
@@ -400,6 +480,7 @@ func (b *browser) send(handler http.Handler, r *http.Request, edit func(*http.Re
 		for _, p := range rec.Values.Pending {
 			b.h.note(b.h.states, p.State)
 			b.h.note(b.h.verifiers, p.Verifier)
+			b.h.note(b.h.nonces, p.Nonce)
 		}
 	}
 	return resp
@@ -494,12 +575,14 @@ type testRecord struct {
 	Values  struct {
 		Pending []testPending `json:"oauth_pending"`
 		User    *User         `json:"user"`
+		IDToken string        `json:"id_token"`
 	} `json:"values"`
 }
 
 type testPending struct {
 	State    string `json:"state"`
 	Verifier string `json:"verifier"`
+	Nonce    string `json:"nonce"`
 	ReturnTo string `json:"return_to"`
 	Created  int64  `json:"created"`
 }
@@ -553,7 +636,7 @@ func (h *harness) secrets() map[string]string {
 		h.note(h.codes, req.Form.Get("code"))
 		h.note(h.verifiers, req.Form.Get("code_verifier"))
 	}
-	for _, req := range h.as.UserRequests() {
+	for _, req := range slices.Concat(h.as.UserRequests(), h.as.EmailsRequests(), h.as.UserinfoRequests()) {
 		_, token, _ := strings.Cut(req.Header.Get("Authorization"), " ")
 		h.note(h.tokens, token)
 	}
@@ -563,6 +646,7 @@ func (h *harness) secrets() map[string]string {
 	for kind, set := range map[string]map[string]bool{
 		"a code": h.codes, "an access token": h.tokens, "a state": h.states,
 		"a PKCE verifier": h.verifiers, "a session ID": h.sessionIDs,
+		"a nonce": h.nonces, "an ID token": h.idTokens,
 	} {
 		for v := range set {
 			out[v] = kind
@@ -572,7 +656,8 @@ func (h *harness) secrets() map[string]string {
 }
 
 // leaks runs the canary sweep: no log line and no response may hold a
-// canary, except for a state in the redirect to the provider and a
+// canary, except for a state or nonce in the redirect to the provider, an
+// ID token in the redirect to the provider's logout endpoint, and a
 // session ID as the value of the session cookie.
 func (h *harness) leaks() []string {
 	var found []string
@@ -608,14 +693,16 @@ func (h *harness) leaks() []string {
 // Location and so its state.
 func (h *harness) redirectNote(resp *response, kind string) bool {
 	loc := resp.Header.Get("Location")
-	return kind == "a state" && strings.HasPrefix(loc, h.cfg.AuthorizeURL+"?") &&
+	return (kind == "a state" || kind == "a nonce") && strings.HasPrefix(loc, h.cfg.AuthorizeURL+"?") &&
 		resp.Body == "<a href=\""+html.EscapeString(loc)+"\">"+http.StatusText(resp.Status)+"</a>.\n\n"
 }
 
 func (h *harness) allowedIn(header, line, value, kind string) bool {
 	switch {
-	case kind == "a state" && header == "Location":
+	case (kind == "a state" || kind == "a nonce") && header == "Location":
 		return strings.HasPrefix(line, h.cfg.AuthorizeURL+"?")
+	case kind == "an ID token" && header == "Location":
+		return h.cfg.EndSessionURL != "" && strings.HasPrefix(line, h.cfg.EndSessionURL+"?")
 	case kind == "a session ID" && header == "Set-Cookie":
 		c, err := http.ParseSetCookie(line)
 		return err == nil && c.Name == h.sessions.CookieName() && c.Value == value

@@ -28,7 +28,9 @@ type RateLimit struct {
 	// bucket (RFC 9700 §4.13).
 	TrustedProxies []netip.Prefix
 
-	now     func() time.Time
+	// Now is the clock; time.Now when nil. Tests set a fake one.
+	Now func() time.Time
+
 	mu      sync.Mutex
 	buckets map[netip.Addr]*bucket
 }
@@ -52,10 +54,10 @@ func (l *RateLimit) Allow(r *http.Request) bool {
 	client := l.clientAddr(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.now == nil {
-		l.now = time.Now
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
 	}
-	now := l.now()
 	if l.buckets == nil {
 		l.buckets = make(map[netip.Addr]*bucket)
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestRateLimitRefillsOverTime(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	l := &RateLimit{PerMinute: 6, Burst: 3, now: func() time.Time { return now }}
+	l := &RateLimit{PerMinute: 6, Burst: 3, Now: func() time.Time { return now }}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "192.0.2.1:1234"
 
@@ -41,7 +41,7 @@ func TestRateLimitRefillsOverTime(t *testing.T) {
 // change whose bucket a request draws from.
 func TestChecklist54_ForwardedForTrustedOnlyFromProxy(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	l := &RateLimit{PerMinute: 1, Burst: 1, now: func() time.Time { return now },
+	l := &RateLimit{PerMinute: 1, Burst: 1, Now: func() time.Time { return now },
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
 
 	spoofed := func(forwardedFor string) bool {
@@ -75,7 +75,7 @@ func TestChecklist54_ForwardedForTrustedOnlyFromProxy(t *testing.T) {
 }
 
 func TestRateLimitIPv6SharesSlash64(t *testing.T) {
-	l := &RateLimit{PerMinute: 1, Burst: 1, now: func() time.Time { return time.Unix(0, 0) }}
+	l := &RateLimit{PerMinute: 1, Burst: 1, Now: func() time.Time { return time.Unix(0, 0) }}
 	a := httptest.NewRequest("GET", "/", nil)
 	a.RemoteAddr = "[2001:db8:1:2::1]:1"
 	b := httptest.NewRequest("GET", "/", nil)
@@ -87,7 +87,7 @@ func TestRateLimitIPv6SharesSlash64(t *testing.T) {
 
 func TestRateLimitMemoryIsBounded(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	l := &RateLimit{PerMinute: 60, Burst: 5, now: func() time.Time { return now }}
+	l := &RateLimit{PerMinute: 60, Burst: 5, Now: func() time.Time { return now }}
 	r := httptest.NewRequest("GET", "/", nil)
 	for i := range maxBuckets + 500 {
 		addr := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,8 +105,12 @@ func Parse(vars map[string]string) (Settings, error) {
 	c.check(provider != ProviderOIDC || issuer != "", "ISSUER",
 		"must be set when PROVIDER is oidc: it is where discovery starts")
 	// A generous skew would stretch every token's lifetime by as much.
-	c.check(0 <= s.OAuth.ClockSkew && s.OAuth.ClockSkew <= 5*time.Minute, "CLOCK_SKEW",
-		"must be from 0s to 5m")
+	c.check(time.Second <= s.OAuth.ClockSkew && s.OAuth.ClockSkew <= 5*time.Minute, "CLOCK_SKEW",
+		"must be from 1s to 5m")
+	// Without the openid scope the provider sends no ID token, and every
+	// login would fail for want of one (OpenID Connect Core §3.1.2.1).
+	c.check(issuer == "" || slices.Contains(strings.Fields(s.OAuth.Scope), "openid"), "SCOPE",
+		"must include openid when ISSUER is set")
 	c.check(s.Session.IdleTimeout >= time.Minute, "SESSION_IDLE_TIMEOUT", "must be at least 1m")
 	c.check(s.Session.AbsoluteTimeout >= time.Minute, "SESSION_ABSOLUTE_TIMEOUT", "must be at least 1m")
 	if !c.failed["SESSION_ABSOLUTE_TIMEOUT"] {

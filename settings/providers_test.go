@@ -106,6 +106,9 @@ func TestProviderProblems(t *testing.T) {
 		{"field path with a space", map[string]string{"PROVIDER": "github", "NAME_FIELD": "a b"}, "NAME_FIELD:"},
 		{"clock skew too large", map[string]string{"PROVIDER": "github", "CLOCK_SKEW": "1h"}, "CLOCK_SKEW:"},
 		{"negative clock skew", map[string]string{"PROVIDER": "github", "CLOCK_SKEW": "-1s"}, "CLOCK_SKEW:"},
+		{"zero clock skew", map[string]string{"PROVIDER": "github", "CLOCK_SKEW": "0s"}, "CLOCK_SKEW:"},
+		{"issuer without the openid scope", map[string]string{"ISSUER": "https://id.example", "SCOPE": "read write"},
+			"SCOPE: must include openid"},
 		{"plain http post-logout URL", map[string]string{"PROVIDER": "github", "POST_LOGOUT_REDIRECT_URL": "http://app.example/"},
 			"POST_LOGOUT_REDIRECT_URL:"},
 	}
@@ -128,6 +131,7 @@ func TestProviderProblems(t *testing.T) {
 func TestIssuerMakesEndpointsOptional(t *testing.T) {
 	s, err := Parse(credentials(map[string]string{
 		"ISSUER":    "https://id.example",
+		"SCOPE":     "openid email",
 		"TOKEN_URL": "https://id.example/custom/token",
 	}))
 	if err != nil {

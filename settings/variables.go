@@ -91,7 +91,7 @@ var variables = []Variable{
 	{Name: "OAUTH_TIMEOUT", Default: "10s",
 		Meaning: "Time limit for each call to the provider, as a Go duration. More than 0 and at most 60s."},
 	{Name: "CLOCK_SKEW", Default: "1m",
-		Meaning: "How far the provider's clock may be from ours when ID token times are checked. From 0s to 5m."},
+		Meaning: "How far the provider's clock may be from ours when ID token times are checked. From 1s to 5m."},
 	{Name: "POST_LOGOUT_REDIRECT_URL",
 		Meaning: "With OpenID Connect: where the provider sends the browser after logging out there " +
 			"(sent as post_logout_redirect_uri; register it with the provider)."},
