@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 
@@ -193,9 +194,12 @@ func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, ms
 		attrs = append(attrs, "reason", verr.Reason)
 	}
 	l.logger.Warn(msg, attrs...)
+	var netErr *net.OpError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		l.fail(w, r, failProviderTimeout)
+	case errors.As(err, &netErr):
+		l.fail(w, r, failProviderUnreachable)
 	case perr != nil:
 		l.fail(w, r, failProviderRefused)
 	default:

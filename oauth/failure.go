@@ -27,6 +27,8 @@ var (
 		"The login provider reported a problem. Please try again."}
 	failProviderBroken = Failure{http.StatusBadGateway, "The provider gave an unexpected answer",
 		"The login provider's answer could not be used. Please try again in a moment."}
+	failProviderUnreachable = Failure{http.StatusBadGateway, "The provider could not be reached",
+		"The login provider did not accept a connection. Please try again in a moment."}
 	failProviderTimeout = Failure{http.StatusGatewayTimeout, "The provider did not answer",
 		"The login provider took too long to answer. Please try again in a moment."}
 	failProviderUnavailable = Failure{http.StatusServiceUnavailable, "The provider is unavailable",

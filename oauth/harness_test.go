@@ -374,6 +374,9 @@ func (w *teeWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
+// Unwrap lets http.ResponseController flush through to the real writer.
+func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (h *harness) note(set map[string]bool, value string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
