@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -39,16 +38,18 @@ const (
 //     record or the new one, never half of one.
 //   - A file's modification time is set to the record's expiry, so the
 //     sweep can find expired sessions from the directory listing alone,
-//     without opening a single file.
+//     without opening a single file. Its access time is set just after,
+//     so that reading a session never writes to the disk.
 //   - All access goes through an [os.Root], which refuses names that
-//     would leave the directory (SECURITY-CHECKLIST #39).
+//     would leave the directory (SECURITY-CHECKLIST #39). On Linux a
+//     session is read a shorter way to the same effect (rootfs_linux.go).
 //
 // Several processes may share one directory: each operation is atomic on
 // its own, and the last writer of a session wins.
 type FileStore struct {
-	fs  fileSystem
-	key []byte
-	now func() time.Time
+	fs    fileSystem
+	names *namer
+	now   func() time.Time
 }
 
 // fileSystem is the part of [os.Root] that a FileStore uses. Tests put a
@@ -93,14 +94,18 @@ func NewFileStore(dir string, key []byte, now func() time.Time) (*FileStore, err
 	if err != nil {
 		return nil, fmt.Errorf("session file store: %w", err)
 	}
+	fsys, err := newRootFS(root)
+	if err != nil {
+		return nil, fmt.Errorf("session file store: %w", err)
+	}
 	if now == nil {
 		now = time.Now
 	}
-	return &FileStore{fs: root, key: key, now: now}, nil
+	return &FileStore{fs: fsys, names: newNamer(key), now: now}, nil
 }
 
 // fileName is the name of the file that holds the session id.
-func (s *FileStore) fileName(id string) string { return keyedHash(s.key, id) }
+func (s *FileStore) fileName(id string) string { return s.names.name(id) }
 
 // Load implements [Store].
 func (s *FileStore) Load(id string) ([]byte, bool, error) {
@@ -116,8 +121,9 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 
 	// No check of the expiry here: the Manager judges the timeouts from
 	// the record itself, and logs why a session ended.
-	// Read one byte past the limit, so a file that grew since Stat is
-	// noticed rather than silently cut short.
+	// Read one byte past the limit, so that an oversized file is noticed
+	// rather than silently cut short. A record is a few hundred bytes, so
+	// ReadAll's first buffer of 512 bytes holds most of them whole.
 	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
 	if err != nil {
 		return nil, false, fmt.Errorf("load session: %w", err)
@@ -185,7 +191,13 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	}
 	// Stamp the expiry before the rename, never after: a sweep in between
 	// would otherwise see the fresh file with an old time and remove it.
-	if err = s.fs.Chtimes(name, expiry, expiry); err != nil {
+	//
+	// The access time goes a second past the expiry so that reading the
+	// file leaves it alone. Under relatime, Linux's default, a read
+	// updates the access time whenever it is not later than the
+	// modification time, which for a file stamped with a future expiry
+	// would be every read: an inode write for every page view.
+	if err = s.fs.Chtimes(name, expiry.Add(time.Second), expiry); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -216,6 +228,10 @@ func isRecordName(name string) bool {
 	if len(name) != 2*sha256.Size {
 		return false
 	}
-	_, err := hex.DecodeString(name)
-	return err == nil && strings.ToLower(name) == name
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

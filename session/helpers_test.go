@@ -333,7 +333,7 @@ func (a *testApp) recordPath(id string) string {
 }
 
 // hmacHex is hex(HMAC-SHA-256(key, id)), computed independently of the
-// package's keyedHash.
+// package's namer.
 func hmacHex(key []byte, id string) string {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(id))

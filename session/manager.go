@@ -63,7 +63,7 @@ type Manager struct {
 	secure     bool
 	idle       time.Duration
 	absolute   time.Duration
-	hashKey    []byte
+	logNames   *namer
 	now        func() time.Time
 	logger     *slog.Logger
 	onError    func(w http.ResponseWriter, r *http.Request, err error)
@@ -90,7 +90,7 @@ func NewManager(store Store, opts Options) (*Manager, error) {
 		secure:     !opts.InsecureCookieOverHTTP,
 		idle:       opts.IdleTimeout,
 		absolute:   opts.AbsoluteTimeout,
-		hashKey:    opts.HashKey,
+		logNames:   newNamer(opts.HashKey),
 		now:        opts.Now,
 		logger:     opts.Logger,
 		onError:    opts.OnError,
@@ -126,7 +126,7 @@ func NewManager(store Store, opts Options) (*Manager, error) {
 func (m *Manager) CookieName() string { return m.cookieName }
 
 // hash is the keyed hash that names a session outside the cookie.
-func (m *Manager) hash(id string) string { return keyedHash(m.hashKey, id) }
+func (m *Manager) hash(id string) string { return m.logNames.name(id) }
 
 func (m *Manager) lock(id string) (unlock func()) {
 	mu := &m.locks[maphash.String(m.lockSeed, id)%uint64(len(m.locks))]

@@ -254,10 +254,19 @@ func (v *Values) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &v.m) 
 var errBadRecord = errors.New("malformed session record")
 
 func decodeRecord(b []byte) (record, error) {
-	var rec record
-	if err := json.Unmarshal(b, &rec); err != nil {
+	// Every page view decodes a record. Decoding into a record directly
+	// would go through Values.UnmarshalJSON, which checks and decodes the
+	// values' bytes a second time; a plain map takes them in the same pass.
+	var wire struct {
+		Version int                        `json:"v"`
+		Created int64                      `json:"created"`
+		Seen    int64                      `json:"seen"`
+		Values  map[string]json.RawMessage `json:"values"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
 		return record{}, fmt.Errorf("%w: %v", errBadRecord, err)
 	}
+	rec := record{Version: wire.Version, Created: wire.Created, Seen: wire.Seen, Values: Values{m: wire.Values}}
 	if rec.Version != recordVersion {
 		return record{}, fmt.Errorf("%w: version %d", errBadRecord, rec.Version)
 	}

@@ -9,12 +9,21 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // sweepBatch is how many directory entries the sweep reads at a time, so
 // that a directory of a million sessions is never held in memory at once.
 const sweepBatch = 1024
+
+// sweepWorkers is how many files the sweep removes at once. Removing a file
+// can wait for the disk: a file system mounted with the discard option, for
+// one, may trim the freed blocks before unlink returns. One at a time, a
+// sweep of 100,000 sessions took 19 to 90 seconds on the busy two-core
+// machine of README's Performance section; four at once overlap those
+// waits and took 11.
+const sweepWorkers = 4
 
 // Sweep removes the files of expired sessions and the temporary files left
 // by a crash, and returns how many it removed. Expired sessions already
@@ -32,16 +41,16 @@ func (s *FileStore) Sweep() (removed int, err error) {
 	now := s.now()
 	for {
 		entries, readErr := dir.ReadDir(sweepBatch)
+		var names []string
 		for _, e := range entries {
 			if s.expired(e, now) {
-				// Another process sharing the directory may have removed it
-				// first; that is the same outcome.
-				if err := s.fs.Remove(e.Name()); err == nil {
-					removed++
-				} else if !errors.Is(err, fs.ErrNotExist) {
-					return removed, fmt.Errorf("sweep sessions: %w", err)
-				}
+				names = append(names, e.Name())
 			}
+		}
+		n, err := s.removeAll(names)
+		removed += n
+		if err != nil {
+			return removed, fmt.Errorf("sweep sessions: %w", err)
 		}
 		if errors.Is(readErr, io.EOF) {
 			return removed, nil
@@ -50,6 +59,37 @@ func (s *FileStore) Sweep() (removed int, err error) {
 			return removed, fmt.Errorf("sweep sessions: %w", readErr)
 		}
 	}
+}
+
+// removeAll removes the files names, sweepWorkers at a time, and returns how
+// many it removed and the first error. A file that is gone already is no
+// error: another process sharing the directory may have removed it first,
+// which is the same outcome.
+func (s *FileStore) removeAll(names []string) (removed int, err error) {
+	var mu sync.Mutex
+	var workers sync.WaitGroup
+	todo := make(chan string)
+	for range min(sweepWorkers, len(names)) {
+		workers.Go(func() {
+			for name := range todo {
+				removeErr := s.fs.Remove(name)
+				mu.Lock()
+				switch {
+				case removeErr == nil:
+					removed++
+				case !errors.Is(removeErr, fs.ErrNotExist) && err == nil:
+					err = removeErr
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, name := range names {
+		todo <- name
+	}
+	close(todo)
+	workers.Wait()
+	return removed, err
 }
 
 // expired reports whether the sweep should remove the directory entry e.
