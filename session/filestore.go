@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -47,6 +48,8 @@ const (
 // Several processes may share one directory: each operation is atomic on
 // its own, and the last writer of a session wins.
 type FileStore struct {
+	dir   string
+	mu    sync.RWMutex // guards fs, which reopen replaces
 	fs    fileSystem
 	names *namer
 	now   func() time.Time
@@ -71,37 +74,71 @@ func NewFileStore(dir string, key []byte, now func() time.Time) (*FileStore, err
 	if len(key) == 0 {
 		return nil, errors.New("session file store: empty key")
 	}
-	// Clean drops a trailing slash, with which Lstat would follow a
-	// symbolic link and the check below would pass it.
 	dir = filepath.Clean(dir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("session file store: %w", err)
-	}
-	info, err := os.Lstat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("session file store: %w", err)
-	}
-	if info.Mode()&fs.ModeSymlink != 0 {
-		return nil, fmt.Errorf("session file store: %s is a symbolic link; give the real directory", dir)
-	}
-	if !info.IsDir() {
-		return nil, fmt.Errorf("session file store: %s is not a directory", dir)
-	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("session file store: %s has mode %#o; other users must have no access (chmod 700 %s)", dir, perm, dir)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("session file store: %w", err)
-	}
-	fsys, err := newRootFS(root)
+	fsys, err := openDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("session file store: %w", err)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &FileStore{fs: fsys, names: newNamer(key), now: now}, nil
+	return &FileStore{dir: dir, fs: fsys, names: newNamer(key), now: now}, nil
+}
+
+// openDir creates dir if needed and opens it, after checking that it is a
+// real directory that only its owner can enter.
+func openDir(dir string) (fileSystem, error) {
+	// The caller cleans dir: a trailing slash would make Lstat follow a
+	// symbolic link, and the check below would pass it.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%s is a symbolic link; give the real directory", dir)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%s has mode %#o; other users must have no access (chmod 700 %s)", dir, perm, dir)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return newRootFS(root)
+}
+
+// files returns the directory the store works in now.
+func (s *FileStore) files() fileSystem {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fs
+}
+
+// reopen starts using the directory found at the store's path again. The
+// store holds its directory open, so if the directory is removed (by an
+// over-eager clean-up job, say) and made anew, every write would keep
+// going to the removed one. The store does not make the directory itself
+// at run time: a missing directory may be a volume that is not mounted,
+// and sessions written to the disk beneath it would be lost when it comes
+// back. Until someone restores it, saving fails, and visitors see that.
+func (s *FileStore) reopen() error {
+	if _, err := os.Lstat(s.dir); err != nil {
+		return err
+	}
+	fsys, err := openDir(s.dir)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.fs = fsys
+	s.mu.Unlock()
+	return nil
 }
 
 // fileName is the name of the file that holds the session id.
@@ -110,7 +147,7 @@ func (s *FileStore) fileName(id string) string { return s.names.name(id) }
 // Load implements [Store].
 func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	name := s.fileName(id)
-	f, err := s.fs.Open(name)
+	f, err := s.files().Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -141,17 +178,21 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 // the file already counts as absent, and Load refuses it again next time.
 func (s *FileStore) remove(f *os.File, name string) {
 	f.Close() // before Remove, which fails on an open file on some systems
-	s.fs.Remove(name)
+	s.files().Remove(name)
 }
 
 // Save implements [Store].
 func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
 	tmp, err := s.writeTemp(rec, expiry)
+	// A new file cannot be made in a directory that has been removed.
+	if errors.Is(err, fs.ErrNotExist) && s.reopen() == nil {
+		tmp, err = s.writeTemp(rec, expiry)
+	}
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
-	if err := s.fs.Rename(tmp, s.fileName(id)); err != nil {
-		s.fs.Remove(tmp)
+	if err := s.files().Rename(tmp, s.fileName(id)); err != nil {
+		s.files().Remove(tmp)
 		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
@@ -164,7 +205,7 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	if err != nil {
 		return "", err
 	}
-	f, err := s.fs.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := s.files().OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
@@ -173,7 +214,7 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	tmp := name
 	defer func() {
 		if err != nil {
-			s.fs.Remove(tmp)
+			s.files().Remove(tmp)
 		}
 	}()
 	if _, err = f.Write(rec); err != nil {
@@ -197,7 +238,7 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	// updates the access time whenever it is not later than the
 	// modification time, which for a file stamped with a future expiry
 	// would be every read: an inode write for every page view.
-	if err = s.fs.Chtimes(name, expiry.Add(time.Second), expiry); err != nil {
+	if err = s.files().Chtimes(name, expiry.Add(time.Second), expiry); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -215,7 +256,7 @@ func (s *FileStore) tempName() (string, error) {
 
 // Delete implements [Store].
 func (s *FileStore) Delete(id string) error {
-	err := s.fs.Remove(s.fileName(id))
+	err := s.files().Remove(s.fileName(id))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete session: %w", err)
 	}

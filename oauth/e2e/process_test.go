@@ -373,14 +373,6 @@ func TestTwoInstancesShareOneSessionDirectory(t *testing.T) {
 	}
 }
 
-// sessionDirReopenBug is true while the app keeps using the session
-// directory it opened at start-up (an os.Root) after that directory was
-// removed: a directory recreated at the same path is never used, and every
-// login fails with 503 until a restart, while /healthz still says ok.
-// TestSessionDirectoryRemovedAtRunTime checks the behaviour this constant
-// names; set it to false once FileStore reopens its directory.
-const sessionDirReopenBug = true
-
 // TestSessionDirectoryRemovedAtRunTime removes the session directory under
 // a running app (an over-eager cleanup job, say), then puts it back.
 func TestSessionDirectoryRemovedAtRunTime(t *testing.T) {
@@ -416,19 +408,12 @@ func TestSessionDirectoryRemovedAtRunTime(t *testing.T) {
 	}
 	bob := newPerson("bob", nil)
 	err = bob.logIn(app.URL, app.ProviderURL)
-	if sessionDirReopenBug {
-		// The bug, as it is: the recreated directory is not used.
-		if err == nil {
-			t.Error("a login succeeded in the recreated session directory: the bug is fixed, set sessionDirReopenBug to false")
-		} else if !strings.Contains(err.Error(), "answered 503") {
-			t.Errorf("after the directory was recreated: %v; want the known 503", err)
-		}
-		if n := countEntries(t, app.SessionDir); n != 0 {
-			t.Errorf("%d files in the recreated directory", n)
-		}
-		t.Log("KNOWN BUG: after the session directory is removed and recreated, every login fails with 503 until a restart")
-	} else if err != nil {
+	// The store picks up the recreated directory at the next write.
+	if err != nil {
 		t.Errorf("after the directory was recreated: %v", err)
+	}
+	if n := countEntries(t, app.SessionDir); n != 1 {
+		t.Errorf("%d files in the recreated directory, want bob's session", n)
 	}
 	if r, err := bob.get(app.URL + "/healthz"); err != nil || r.status != http.StatusOK {
 		t.Errorf("GET /healthz: %d, %v", r.status, err)
