@@ -55,8 +55,11 @@ type userContextKey struct{}
 // UserFromRequest returns the logged-in user of a request that passed
 // [Login.Require].
 func UserFromRequest(r *http.Request) (User, bool) {
-	u, ok := r.Context().Value(userContextKey{}).(User)
-	return u, ok
+	u, ok := r.Context().Value(userContextKey{}).(*User)
+	if !ok {
+		return User{}, false
+	}
+	return *u, true
 }
 
 // Require protects next: a visitor with a user in the session goes
@@ -82,7 +85,9 @@ func (l *Login) Require(next http.Handler) http.Handler {
 			l.logger.Warn("unreadable user in session; logging in again", "session", sess.LogID(), "err", err)
 		}
 		if found && err == nil {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userContextKey{}, u)))
+			// A pointer: boxing the User itself in the context would copy
+			// it to the heap a second time on every page view.
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userContextKey{}, &u)))
 			return
 		}
 		if !isPageVisit(r) {
