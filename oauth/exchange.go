@@ -68,7 +68,12 @@ func (c *Client) do(req *http.Request) (status int, contentType string, body []b
 	for name, value := range c.cfg.APIHeaders {
 		req.Header.Set(name, value)
 	}
-	resp, err := c.http.Do(req)
+	// The http.Client's Timeout bounds the call too; this deadline, set
+	// first, expires no later, so that an answer cut short by the time
+	// limit is reported as a timeout below, not as a malformed body.
+	ctx, cancel := context.WithTimeout(req.Context(), c.cfg.Timeout)
+	defer cancel()
+	resp, err := c.http.Do(req.WithContext(ctx))
 	if err != nil {
 		return 0, "", nil, err
 	}
@@ -79,6 +84,9 @@ func (c *Client) do(req *http.Request) (status int, contentType string, body []b
 	// Read one byte past the limit so that an oversized body is an error
 	// rather than a silently truncated document.
 	body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return 0, "", nil, fmt.Errorf("read response: %w", ctxErr)
+	}
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("read response: %w", err)
 	}

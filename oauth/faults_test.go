@@ -32,11 +32,7 @@ func TestProviderFaults(t *testing.T) {
 		},
 		{
 			name: "#22b slow-loris body: headers, then a byte at a time, never finishing",
-			provider: func(w http.ResponseWriter, r *http.Request, as http.Handler) {
-				if r.URL.Path != "/token" {
-					as.ServeHTTP(w, r)
-					return
-				}
+			provider: answerAt("/token", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusOK)
 				rc := http.NewResponseController(w)
@@ -56,35 +52,27 @@ func TestProviderFaults(t *testing.T) {
 						}
 					}
 				}
-			},
+			}),
 			status:    http.StatusGatewayTimeout,
 			wantTitle: "did not answer",
 			wantEvent: "token_exchange_failed",
 		},
 		{
 			name: "truncated JSON token response",
-			provider: func(w http.ResponseWriter, r *http.Request, as http.Handler) {
-				if r.URL.Path != "/token" {
-					as.ServeHTTP(w, r)
-					return
-				}
+			provider: answerAt("/token", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Write([]byte(`{"access_token":"tok-CANARY-truncated","token_type":"Bea`))
-			},
+			}),
 			status:    http.StatusBadGateway,
 			wantTitle: "unexpected answer",
 			wantEvent: "token_exchange_failed",
 		},
 		{
 			name: "truncated JSON profile",
-			provider: func(w http.ResponseWriter, r *http.Request, as http.Handler) {
-				if r.URL.Path != "/user" {
-					as.ServeHTTP(w, r)
-					return
-				}
+			provider: answerAt("/user", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Write([]byte(`{"id":1,"login":"ad`))
-			},
+			}),
 			status:    http.StatusBadGateway,
 			wantTitle: "unexpected answer",
 			wantEvent: "user_fetch_failed",

@@ -324,6 +324,18 @@ func (h *harness) discover(t *testing.T, c Config, issuer string) Config {
 	return c
 }
 
+// answerAt makes a harnessOptions.provider that answers requests for path
+// with h, and passes every other request to the provider.
+func answerAt(path string, h http.HandlerFunc) func(http.ResponseWriter, *http.Request, http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, as http.Handler) {
+		if r.URL.Path != path {
+			as.ServeHTTP(w, r)
+			return
+		}
+		h(w, r)
+	}
+}
+
 // writeFailure is the app's failure page: the status, a title and a message.
 func writeFailure(w http.ResponseWriter, _ *http.Request, f Failure) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -549,6 +561,20 @@ func callbackURL(pairs ...string) string {
 		q = append(q, url.QueryEscape(pairs[i])+"="+url.QueryEscape(pairs[i+1]))
 	}
 	return testRedirectURL + "?" + strings.Join(q, "&")
+}
+
+// assertRefused checks what a refused callback must leave behind: no
+// token request, exactly one log record since mark that names reason, and
+// each of cookies still anonymous (SECURITY-CHECKLIST #8, #57).
+func (h *harness) assertRefused(t *testing.T, mark int, reason string, cookies ...string) {
+	t.Helper()
+	if n := h.tokenCalls(); n != 0 {
+		t.Errorf("%d token calls, want 0", n)
+	}
+	if events := h.eventsSince(t, mark); len(events) != 1 || events[0].str("reason") != reason {
+		t.Errorf("logged %v, want one record with reason %s", events, reason)
+	}
+	h.assertAnonymous(t, cookies...)
 }
 
 // assertAnonymous checks that a browser with each of cookies ("" for none)

@@ -350,13 +350,7 @@ func TestChecklist12_RFC9207IssFromDiscovery(t *testing.T) {
 				h.assertLoggedIn(t, b.cookie)
 				return
 			}
-			if n := h.tokenCalls(); n != 0 {
-				t.Errorf("%d token calls, want 0", n)
-			}
-			if events := h.eventsSince(t, mark); len(events) != 1 || events[0].str("reason") != tt.reason {
-				t.Errorf("logged %v, want one record with reason %s", events, tt.reason)
-			}
-			h.assertAnonymous(t, b.cookie)
+			h.assertRefused(t, mark, tt.reason, b.cookie)
 		})
 	}
 }
