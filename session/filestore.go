@@ -15,10 +15,6 @@ import (
 	"time"
 )
 
-// maxRecordSize bounds what Load reads. Records are small (a user and a few
-// pending logins); anything larger was not written by this package.
-const maxRecordSize = 64 << 10
-
 // tempPrefix starts the name of a file being written. Such a file is never
 // read as a session; one older than staleTempAge was left by a crash and is
 // removed by the sweep.
@@ -48,8 +44,11 @@ const (
 // Several processes may share one directory: each operation is atomic on
 // its own, and the last writer of a session wins.
 type FileStore struct {
-	dir   string
-	mu    sync.RWMutex // guards fs, which reopen replaces
+	dir string
+	// mu guards fs, which reopen replaces. Every use of fs holds mu for
+	// reading until the call returns, so that reopen can close the old
+	// directory handle once no call is using it.
+	mu    sync.RWMutex
 	fs    fileSystem
 	names *namer
 	now   func() time.Time
@@ -63,6 +62,7 @@ type fileSystem interface {
 	Chtimes(name string, atime, mtime time.Time) error
 	Rename(oldname, newname string) error
 	Remove(name string) error
+	Close() error
 }
 
 // NewFileStore opens dir as a session store, creating it with mode 0700 if
@@ -113,11 +113,36 @@ func openDir(dir string) (fileSystem, error) {
 	return newRootFS(root)
 }
 
-// files returns the directory the store works in now.
-func (s *FileStore) files() fileSystem {
+// open, openFile, chtimes, rename and remove use the directory the store
+// works in now.
+func (s *FileStore) open(name string) (*os.File, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.fs
+	return s.fs.Open(name)
+}
+
+func (s *FileStore) openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fs.OpenFile(name, flag, perm)
+}
+
+func (s *FileStore) chtimes(name string, atime, mtime time.Time) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fs.Chtimes(name, atime, mtime)
+}
+
+func (s *FileStore) rename(oldname, newname string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fs.Rename(oldname, newname)
+}
+
+func (s *FileStore) remove(name string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fs.Remove(name)
 }
 
 // reopen starts using the directory found at the store's path again. The
@@ -136,8 +161,12 @@ func (s *FileStore) reopen() error {
 		return err
 	}
 	s.mu.Lock()
+	old := s.fs
 	s.fs = fsys
 	s.mu.Unlock()
+	// No call uses the old handle any more; left open, each reopen would
+	// leak a descriptor of a removed directory.
+	old.Close()
 	return nil
 }
 
@@ -147,7 +176,7 @@ func (s *FileStore) fileName(id string) string { return s.names.name(id) }
 // Load implements [Store].
 func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	name := s.fileName(id)
-	f, err := s.files().Open(name)
+	f, err := s.open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -161,28 +190,32 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	// Read one byte past the limit, so that an oversized file is noticed
 	// rather than silently cut short. A record is a few hundred bytes, so
 	// ReadAll's first buffer of 512 bytes holds most of them whole.
-	b, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, MaxRecordSize+1))
 	if err != nil {
 		return nil, false, fmt.Errorf("load session: %w", err)
 	}
-	if len(b) > maxRecordSize {
+	if len(b) > MaxRecordSize {
 		// Too large to be one of our records: no session. Remove it now,
 		// so that it is not read again (SECURITY-CHECKLIST #44).
-		s.remove(f, name)
+		s.removeRefused(f, name)
 		return nil, false, nil
 	}
 	return b, true, nil
 }
 
-// remove closes and removes a file that Load refused. A failure is ignored:
-// the file already counts as absent, and Load refuses it again next time.
-func (s *FileStore) remove(f *os.File, name string) {
+// removeRefused closes and removes a file that Load refused. A failure is
+// ignored: the file already counts as absent, and Load refuses it again
+// next time.
+func (s *FileStore) removeRefused(f *os.File, name string) {
 	f.Close() // before Remove, which fails on an open file on some systems
-	s.files().Remove(name)
+	s.remove(name)
 }
 
 // Save implements [Store].
 func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
+	if len(rec) > MaxRecordSize {
+		return fmt.Errorf("save session: %w: %d bytes", ErrRecordTooLarge, len(rec))
+	}
 	tmp, err := s.writeTemp(rec, expiry)
 	// A new file cannot be made in a directory that has been removed.
 	if errors.Is(err, fs.ErrNotExist) && s.reopen() == nil {
@@ -191,8 +224,8 @@ func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
-	if err := s.files().Rename(tmp, s.fileName(id)); err != nil {
-		s.files().Remove(tmp)
+	if err := s.rename(tmp, s.fileName(id)); err != nil {
+		s.remove(tmp)
 		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
@@ -205,7 +238,7 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	if err != nil {
 		return "", err
 	}
-	f, err := s.files().OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
@@ -214,7 +247,7 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	tmp := name
 	defer func() {
 		if err != nil {
-			s.files().Remove(tmp)
+			s.remove(tmp)
 		}
 	}()
 	if _, err = f.Write(rec); err != nil {
@@ -238,7 +271,7 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	// updates the access time whenever it is not later than the
 	// modification time, which for a file stamped with a future expiry
 	// would be every read: an inode write for every page view.
-	if err = s.files().Chtimes(name, expiry.Add(time.Second), expiry); err != nil {
+	if err = s.chtimes(name, expiry.Add(time.Second), expiry); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -256,7 +289,7 @@ func (s *FileStore) tempName() (string, error) {
 
 // Delete implements [Store].
 func (s *FileStore) Delete(id string) error {
-	err := s.files().Remove(s.fileName(id))
+	err := s.remove(s.fileName(id))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete session: %w", err)
 	}

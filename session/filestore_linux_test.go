@@ -28,3 +28,31 @@ func TestFileStoreStampsAccessTimeAfterExpiry(t *testing.T) {
 		t.Errorf("access time %v, want after the modification time %v", atime, info.ModTime())
 	}
 }
+
+// TestFileStoreReopenLeaksNoDescriptor: after the directory is removed and
+// made anew a few times, the process holds no descriptor of a removed
+// one, neither the root's nor the one kept for the fast open.
+func TestFileStoreReopenLeaksNoDescriptor(t *testing.T) {
+	s, dir, clock := newTestFileStore(t)
+	for range 3 {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Save(mustID(t), []byte("{}"), clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && target == dir+" (deleted)" {
+			t.Errorf("descriptor %s still holds the removed directory", fd.Name())
+		}
+	}
+}

@@ -158,7 +158,7 @@ func TestFileStoreLoadLeavesTimeoutsToTheManager(t *testing.T) {
 // TestChecklist44_FileStoreRefusesOversizedRecord: a file larger than any
 // record this package writes is no session, and it is removed.
 func TestChecklist44_FileStoreRefusesOversizedRecord(t *testing.T) {
-	for _, size := range []int{maxRecordSize, maxRecordSize + 1, 10 << 20} {
+	for _, size := range []int{MaxRecordSize, MaxRecordSize + 1, 10 << 20} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			s, dir, clock := newTestFileStore(t)
 			id := mustID(t)
@@ -174,7 +174,7 @@ func TestChecklist44_FileStoreRefusesOversizedRecord(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if wantFound := size <= maxRecordSize; found != wantFound || (found && len(b) != size) {
+			if wantFound := size <= MaxRecordSize; found != wantFound || (found && len(b) != size) {
 				t.Fatalf("Load of %d bytes: found %v with %d bytes; want found %v", size, found, len(b), wantFound)
 			}
 			if _, err := os.Stat(path); found == os.IsNotExist(err) {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,17 +143,28 @@ func (m *Manager) newRecord() record {
 // loadRecord loads and checks the record for id. A record that is missing,
 // malformed or timed out is found=false; the last two are also removed, so
 // they cannot fail again on the next request.
-func (m *Manager) loadRecord(id string) (rec record, found bool, err error) {
-	b, found, err := m.store.Load(id)
+func (m *Manager) loadRecord(ctx context.Context, id string) (rec record, found bool, err error) {
+	b, found, err := m.storeLoad(ctx, id)
 	if err != nil || !found {
 		return record{}, false, err
 	}
-	rec, err = decodeRecord(b)
+	rec, live := m.check(id, b)
+	if !live {
+		m.discard(ctx, id)
+		return record{}, false, nil
+	}
+	return rec, true, nil
+}
+
+// check decodes the record b of session id and checks its timeouts. A
+// record that is malformed or timed out is not live, and the reason is
+// logged.
+func (m *Manager) check(id string, b []byte) (rec record, live bool) {
+	rec, err := decodeRecord(b)
 	if err != nil {
 		m.logger.Warn("session record unreadable; treating it as no session",
 			"event", "session_corrupt", "session", m.hash(id)[:16], "err", err)
-		m.discard(id)
-		return record{}, false, nil
+		return record{}, false
 	}
 	now := m.now()
 	var reason string
@@ -164,27 +176,103 @@ func (m *Manager) loadRecord(id string) (rec record, found bool, err error) {
 	}
 	if reason != "" {
 		m.logger.Info("session expired", "event", "session_expired", "reason", reason, "session", m.hash(id)[:16])
-		m.discard(id)
-		return record{}, false, nil
+		return record{}, false
 	}
-	return rec, true, nil
+	return rec, true
 }
 
 // discard removes a record that is no longer a session. A failure is only
-// logged: the record already counts as absent, and the sweep retries later,
-// so one bad file can never lock a visitor into an error loop.
-func (m *Manager) discard(id string) {
-	if err := m.store.Delete(id); err != nil {
+// logged: the record already counts as absent, and the store drops it at
+// its expiry, so one bad record can never lock a visitor into an error
+// loop.
+func (m *Manager) discard(ctx context.Context, id string) {
+	if err := m.storeDelete(ctx, id); err != nil {
 		m.logger.Warn("remove dead session record", "session", m.hash(id)[:16], "err", err)
 	}
 }
 
-func (m *Manager) save(id string, rec record) error {
+// encode turns rec into what a Store keeps, refusing a record that no
+// Store's Load would give back: saving it would end the session on the
+// next request (and start a login loop, if the login is what grew it).
+func (m *Manager) encode(rec record) (Write, error) {
 	b, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
+		return Write{}, fmt.Errorf("encode session: %w", err)
 	}
-	return m.store.Save(id, b, rec.expiry(m.idle, m.absolute))
+	if len(b) > MaxRecordSize {
+		return Write{}, fmt.Errorf("%w: %d bytes, at most %d", ErrRecordTooLarge, len(b), MaxRecordSize)
+	}
+	return Write{Rec: b, Expiry: rec.expiry(m.idle, m.absolute)}, nil
+}
+
+// change runs the read-modify-write fn over session id: fn gets the live
+// record (found=false for a missing, malformed or timed-out one) and
+// returns the writes to make. A dead record is deleted in the same step.
+//
+// Within this process the session's lock serialises changes. Across
+// processes, an [AtomicStore] makes the step a compare-and-set; with a
+// plain Store the last writer wins.
+func (m *Manager) change(ctx context.Context, id string, fn func(rec record, found bool) ([]Write, error)) error {
+	unlock := m.lock(id)
+	defer unlock()
+	step := func(b []byte, found bool) ([]Write, error) {
+		var rec record
+		dead := false
+		if found {
+			rec, found = m.check(id, b)
+			dead = !found
+		}
+		writes, err := fn(rec, found)
+		if err != nil || !dead {
+			return writes, err
+		}
+		return append([]Write{{ID: id}}, writes...), nil
+	}
+	if as, ok := m.store.(AtomicStore); ok {
+		return as.Change(ctx, id, step)
+	}
+	b, found, err := m.storeLoad(ctx, id)
+	if err != nil {
+		return err
+	}
+	writes, err := step(b, found)
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		if w.Rec == nil {
+			err = m.storeDelete(ctx, w.ID)
+		} else {
+			err = m.storeSave(ctx, w)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storeLoad, storeSave and storeDelete reach the store with the request's context when
+// the store takes one.
+func (m *Manager) storeLoad(ctx context.Context, id string) ([]byte, bool, error) {
+	if s, ok := m.store.(ContextStore); ok {
+		return s.LoadContext(ctx, id)
+	}
+	return m.store.Load(id)
+}
+
+func (m *Manager) storeSave(ctx context.Context, w Write) error {
+	if s, ok := m.store.(ContextStore); ok {
+		return s.SaveContext(ctx, w.ID, w.Rec, w.Expiry)
+	}
+	return m.store.Save(w.ID, w.Rec, w.Expiry)
+}
+
+func (m *Manager) storeDelete(ctx context.Context, id string) error {
+	if s, ok := m.store.(ContextStore); ok {
+		return s.DeleteContext(ctx, id)
+	}
+	return m.store.Delete(id)
 }
 
 // setCookie sends the session cookie. It has no Expires or Max-Age, so the

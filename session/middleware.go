@@ -53,7 +53,7 @@ func FromRequest(r *http.Request) *Session {
 }
 
 func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error) {
-	s := &Session{manager: m, w: w, rec: m.newRecord()}
+	s := &Session{manager: m, w: w, ctx: r.Context(), rec: m.newRecord()}
 	c, err := r.Cookie(m.cookieName)
 	if err != nil {
 		return s, nil
@@ -64,7 +64,7 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error)
 		m.logger.Info("malformed session cookie ignored", "event", "session_cookie_malformed", "length", len(c.Value))
 		return s, nil
 	}
-	rec, found, err := m.loadRecord(c.Value)
+	rec, found, err := m.loadRecord(r.Context(), c.Value)
 	if err != nil || !found {
 		return s, err
 	}
@@ -80,12 +80,22 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error)
 	return s, nil
 }
 
-// touch records activity for the idle timeout. It reloads under the lock so
-// that it cannot undo a change made by a concurrent request.
+// touch records activity for the idle timeout, as a change of the stored
+// record, so that it cannot undo a change made by a concurrent request.
 func (m *Manager) touch(s *Session) error {
-	unlock := m.lock(s.id)
-	defer unlock()
-	rec, found, err := m.loadRecord(s.id)
+	var latest record
+	var found bool
+	err := m.change(s.ctx, s.id, func(rec record, ok bool) ([]Write, error) {
+		latest, found = rec, ok
+		if !ok {
+			return nil, nil
+		}
+		rec.Seen = m.now().Unix()
+		latest = rec
+		w, err := m.encode(rec)
+		w.ID = s.id
+		return []Write{w}, err
+	})
 	if err != nil {
 		return err
 	}
@@ -93,7 +103,6 @@ func (m *Manager) touch(s *Session) error {
 		s.id, s.rec = "", m.newRecord()
 		return nil
 	}
-	rec.Seen = m.now().Unix()
-	s.rec = rec
-	return m.save(s.id, rec)
+	s.rec = latest
+	return nil
 }

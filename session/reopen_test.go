@@ -70,3 +70,35 @@ func TestFileStoreDoesNotReopenAnUnsafeDirectory(t *testing.T) {
 		t.Errorf("%d files written into the unsafe directory", len(entries))
 	}
 }
+
+// closeRecorder is a fileSystem that notes whether it was closed.
+type closeRecorder struct {
+	fileSystem
+	closed bool
+}
+
+func (c *closeRecorder) Close() error {
+	c.closed = true
+	return c.fileSystem.Close()
+}
+
+// TestFileStoreReopenClosesTheOldDirectory: the handle of the removed
+// directory is closed once the store moves to the new one; otherwise each
+// reopen would leak a descriptor.
+func TestFileStoreReopenClosesTheOldDirectory(t *testing.T) {
+	s, dir, clock := newTestFileStore(t)
+	old := &closeRecorder{fileSystem: s.fs}
+	s.fs = old
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(mustID(t), []byte("{}"), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("Save into the recreated directory: %v", err)
+	}
+	if !old.closed {
+		t.Error("the old directory handle was not closed")
+	}
+}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"syscall"
@@ -28,9 +29,15 @@ type rootFS struct {
 func newRootFS(root *os.Root) (fileSystem, error) {
 	dir, err := root.Open(".")
 	if err != nil {
+		root.Close()
 		return nil, err
 	}
 	return rootFS{Root: root, dir: dir, dirfd: int(dir.Fd())}, nil
+}
+
+// Close closes the directory and the root.
+func (r rootFS) Close() error {
+	return errors.Join(r.dir.Close(), r.Root.Close())
 }
 
 // Open opens name for reading. Only a session file's name takes the

@@ -18,6 +18,7 @@
 package session
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +34,8 @@ import (
 type Session struct {
 	manager *Manager
 	w       http.ResponseWriter
-	id      string // "" while the visitor has no stored session
+	ctx     context.Context // the request's: it bounds every call to the store
+	id      string          // "" while the visitor has no stored session
 	rec     record
 }
 
@@ -57,29 +59,73 @@ func (s *Session) Get(key string, v any) (bool, error) {
 }
 
 // Update changes the session's values in one short read-modify-write: it
-// takes the session's lock, loads the newest record (another request may
-// have changed it since this one started), calls fn, and saves the result
-// if fn changed anything. A visitor without a session gets a new one, with a
-// new ID and cookie, the first time fn stores a value.
+// loads the newest record (another request may have changed it since this
+// one started), calls fn, and saves the result if fn changed anything. A
+// visitor without a session gets a new one, with a new ID and cookie, the
+// first time fn stores a value.
 //
 // Update never brings back a session that was destroyed meanwhile (by a
-// logout in another tab, or by expiry): it starts a new one instead.
+// logout in another tab, or by expiry): it starts a new one instead. With
+// an [AtomicStore] this holds across every process sharing the store, and
+// fn may then run more than once if another process changes the session at
+// the same moment: it must only change v (and its own variables).
+//
+// A change that would make the record larger than [MaxRecordSize] fails
+// with an error wrapping [ErrRecordTooLarge], and nothing is saved.
 func (s *Session) Update(fn func(v *Values) error) error {
-	m := s.manager
-	if s.id != "" {
-		unlock := m.lock(s.id)
-		defer unlock()
-		rec, found, err := m.loadRecord(s.id)
-		if err != nil {
-			return fmt.Errorf("update session: %w", err)
-		}
-		if found {
-			s.rec = rec
-		} else {
-			s.id, s.rec = "", m.newRecord()
-		}
+	if s.id == "" {
+		return s.start(fn)
 	}
+	m := s.manager
+	var latest record
+	var gone, emptied bool
+	var fnErr error
+	err := m.change(s.ctx, s.id, func(rec record, found bool) ([]Write, error) {
+		gone, emptied = !found, false
+		if gone {
+			return nil, nil
+		}
+		if fnErr = fn(&rec.Values); fnErr != nil {
+			return nil, fnErr
+		}
+		latest = rec
+		if !rec.Values.changed {
+			return nil, nil
+		}
+		latest.Values.changed = false
+		if rec.Values.Len() == 0 {
+			// Nothing left to remember: removing the record is cheaper
+			// than writing an empty one, and it leaves nothing behind.
+			emptied = true
+			return []Write{{ID: s.id}}, nil
+		}
+		w, err := m.encode(rec)
+		w.ID = s.id
+		return []Write{w}, err
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("update session: %w", err)
+	}
+	switch {
+	case gone:
+		s.id, s.rec = "", m.newRecord()
+		return s.start(fn)
+	case emptied:
+		s.id, s.rec = "", m.newRecord()
+		m.expireCookie(s.w)
+	default:
+		s.rec = latest
+	}
+	return nil
+}
 
+// start runs fn for a visitor without a stored session, and stores a new
+// session if fn put anything in it.
+func (s *Session) start(fn func(v *Values) error) error {
+	m := s.manager
 	if err := fn(&s.rec.Values); err != nil {
 		return err
 	}
@@ -87,84 +133,87 @@ func (s *Session) Update(fn func(v *Values) error) error {
 		return nil
 	}
 	s.rec.Values.changed = false
-
-	if s.id == "" {
-		if s.rec.Values.Len() == 0 {
-			return nil
-		}
-		id, err := newID()
-		if err != nil {
-			return fmt.Errorf("update session: %w", err)
-		}
-		if err := m.save(id, s.rec); err != nil {
-			return fmt.Errorf("update session: %w", err)
-		}
-		s.id = id
-		m.setCookie(s.w, id)
-		return nil
-	}
 	if s.rec.Values.Len() == 0 {
-		// Nothing left to remember: removing the record is cheaper than
-		// writing an empty one, and it leaves no file behind.
-		if err := m.store.Delete(s.id); err != nil {
-			return fmt.Errorf("update session: %w", err)
-		}
-		s.id = ""
-		m.expireCookie(s.w)
 		return nil
 	}
-	if err := m.save(s.id, s.rec); err != nil {
+	w, err := m.encode(s.rec)
+	if err != nil {
+		s.rec = m.newRecord()
 		return fmt.Errorf("update session: %w", err)
 	}
+	if w.ID, err = newID(); err != nil {
+		return fmt.Errorf("update session: %w", err)
+	}
+	if err := m.storeSave(s.ctx, w); err != nil {
+		return fmt.Errorf("update session: %w", err)
+	}
+	s.id = w.ID
+	m.setCookie(s.w, w.ID)
 	return nil
 }
 
 // Renew moves the visitor to a new session ID, keeping the values that fn
-// leaves in place, and removes the old record. Call it whenever the
-// visitor's privileges change, above all at login: an ID that an attacker
-// planted or saw before the login is then worthless (OWASP Session
-// Management Cheat Sheet, "Renew the Session ID After Any Privilege Level
-// Change"; session fixation).
+// leaves in place, and removes the old record in the same step. Call it
+// whenever the visitor's privileges change, above all at login: an ID that
+// an attacker planted or saw before the login is then worthless (OWASP
+// Session Management Cheat Sheet, "Renew the Session ID After Any
+// Privilege Level Change"; session fixation).
 //
 // The renewed session keeps its creation time, so renewal never extends the
-// absolute timeout.
+// absolute timeout. As with Update, fn may run more than once with an
+// [AtomicStore], and a record too large fails with [ErrRecordTooLarge].
 func (s *Session) Renew(fn func(v *Values) error) error {
 	m := s.manager
-	oldID := s.id
-	if oldID != "" {
-		unlock := m.lock(oldID)
-		defer unlock()
-		rec, found, err := m.loadRecord(oldID)
-		if err != nil {
-			return fmt.Errorf("renew session: %w", err)
-		}
-		if found {
-			s.rec = rec
-		} else {
-			s.rec = m.newRecord()
-		}
-	}
-	if err := fn(&s.rec.Values); err != nil {
-		return err
-	}
-	s.rec.Values.changed = false
-
-	newID, err := newID()
+	id, err := newID()
 	if err != nil {
 		return fmt.Errorf("renew session: %w", err)
 	}
-	if err := m.save(newID, s.rec); err != nil {
-		return fmt.Errorf("renew session: %w", err)
+	var latest record
+	var fnErr error
+	renew := func(rec record) (Write, error) {
+		if fnErr = fn(&rec.Values); fnErr != nil {
+			return Write{}, fnErr
+		}
+		rec.Values.changed = false
+		latest = rec
+		w, err := m.encode(rec)
+		w.ID = id
+		return w, err
 	}
-	s.id = newID
-	m.setCookie(s.w, newID)
-	if oldID != "" {
-		if err := m.store.Delete(oldID); err != nil {
-			// The visitor is already on the new ID; the old record is now
-			// unreachable and the sweep removes it at its expiry.
-			m.logger.Warn("session renewal left the old record", "err", err)
+	if s.id == "" {
+		w, err := renew(m.newRecord())
+		if fnErr != nil {
+			return fnErr
+		}
+		if err == nil {
+			err = m.storeSave(s.ctx, w)
+		}
+		if err != nil {
+			return fmt.Errorf("renew session: %w", err)
+		}
+	} else {
+		oldID := s.id
+		err := m.change(s.ctx, oldID, func(rec record, found bool) ([]Write, error) {
+			if !found {
+				// Ended meanwhile: the visitor starts afresh, with only
+				// what fn puts in.
+				rec = m.newRecord()
+			}
+			w, err := renew(rec)
+			if err != nil {
+				return nil, err
+			}
+			return []Write{w, {ID: oldID}}, nil
+		})
+		if fnErr != nil {
+			return fnErr
+		}
+		if err != nil {
+			return fmt.Errorf("renew session: %w", err)
 		}
 	}
+	s.id, s.rec = id, latest
+	m.setCookie(s.w, id)
 	return nil
 }
 
@@ -172,12 +221,14 @@ func (s *Session) Renew(fn func(v *Values) error) error {
 // the cookie. The record goes first: a cookie that the browser keeps anyway
 // (a copy, a replay) then names nothing (OWASP Session Management Cheat
 // Sheet, "Session Expiration": invalidation must happen on the server).
+// A single delete needs no compare-and-set: a change that another process
+// was making to the session fails its compare and finds no session.
 func (s *Session) Destroy() error {
 	m := s.manager
 	if s.id != "" {
 		unlock := m.lock(s.id)
 		defer unlock()
-		if err := m.store.Delete(s.id); err != nil {
+		if err := m.storeDelete(s.ctx, s.id); err != nil {
 			return fmt.Errorf("destroy session: %w", err)
 		}
 	}

@@ -32,7 +32,7 @@ const sweepWorkers = 4
 // It reads nothing but the directory listing and each file's metadata, and
 // it takes no lock that a request needs, so requests go on while it runs.
 func (s *FileStore) Sweep() (removed int, err error) {
-	dir, err := s.files().Open(".")
+	dir, err := s.open(".")
 	if err != nil {
 		return 0, fmt.Errorf("sweep sessions: %w", err)
 	}
@@ -72,7 +72,7 @@ func (s *FileStore) removeAll(names []string) (removed int, err error) {
 	for range min(sweepWorkers, len(names)) {
 		workers.Go(func() {
 			for name := range todo {
-				removeErr := s.files().Remove(name)
+				removeErr := s.remove(name)
 				mu.Lock()
 				switch {
 				case removeErr == nil:
