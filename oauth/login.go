@@ -17,8 +17,9 @@ type Login struct {
 	client *Client
 	fail   FailurePage
 	logger *slog.Logger
-	now    func() time.Time
-	limit  *RateLimit
+	now     func() time.Time
+	limit   *RateLimit
+	pending *PendingLimit
 }
 
 // LoginOptions are the optional parts of a Login.
@@ -29,12 +30,17 @@ type LoginOptions struct {
 	// RateLimit bounds login starts and callbacks per client; nil means
 	// no limit.
 	RateLimit *RateLimit
+
+	// PendingLimit bounds the session records that login starts create
+	// for new visitors, across all clients; nil means no bound.
+	PendingLimit *PendingLimit
 }
 
 // NewLogin returns a Login that uses client to talk to the provider and
 // fail to show failures.
 func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
-	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now, limit: opts.RateLimit}
+	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now,
+		limit: opts.RateLimit, pending: opts.PendingLimit}
 	if l.logger == nil {
 		l.logger = slog.Default()
 	}
@@ -113,10 +119,17 @@ func isPageVisit(r *http.Request) bool {
 // startLogin keeps a new pending login in the session and redirects to
 // the provider (RFC 6749 §4.1.1).
 func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
-	// Each start may create a session record: bound them per client, so
-	// anonymous traffic cannot fill the disk (SECURITY-CHECKLIST #45).
+	// Each start may create a session record: bound them per client and
+	// in all, so anonymous traffic cannot fill the disk (RFC 6819
+	// §4.4.1.11).
 	if !l.limit.Allow(r) {
 		l.tooManyRequests(w, r, "login_start")
+		return
+	}
+	if !sess.Exists() && !l.pending.Allow() {
+		l.logger.Warn("pending login bound reached", "event", "pending_limited")
+		w.Header().Set("Retry-After", "60")
+		l.fail(w, r, failTooManyPending)
 		return
 	}
 	now := l.now()

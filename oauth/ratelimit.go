@@ -9,12 +9,14 @@ import (
 	"time"
 )
 
-// RateLimit bounds how often one client may start a login or call the
-// callback. Both are cheap to ask for and cost the server a session record
-// or a state lookup, so without a bound a single client could fill the
-// session directory or grind the callback (RFC 6819 §4.4.1.11 and
-// §4.4.1.12; SECURITY-CHECKLIST #45, #54). A person logging in needs a
-// handful per minute.
+// RateLimit bounds how often one client address may start a login or call
+// the callback. Both are cheap to ask for and cost the server a session
+// record or a state lookup, so without a bound a single client could fill
+// the session directory or grind the callback (RFC 6819 §4.4.1.11 and
+// §4.4.1.12). A person logging in needs two a login, but one address can
+// stand for a whole office, school or mobile network behind NAT, so the
+// bound must leave room for many people at once; [PendingLimit] bounds the
+// total, whoever asks.
 //
 // Each client gets a bucket of Burst requests that refills at PerMinute;
 // a request that finds the bucket empty is refused.
@@ -98,35 +100,80 @@ func (l *RateLimit) prune(now time.Time) {
 	}
 }
 
-// clientAddr is the address the limit applies to: the peer, or, when the
-// peer is a trusted proxy, the last address that proxy appended to
-// X-Forwarded-For. IPv6 clients share a bucket per /64, the block one
-// subscriber usually holds.
+// clientAddr is the address the limit applies to. From an untrusted peer
+// it is the peer. From a trusted proxy it is found in X-Forwarded-For,
+// where each proxy appends the address it received the request from: the
+// list is read from the right, past every trusted proxy (a CDN in front
+// of nginx adds two), and the first address that is not one is the
+// client. Everything left of it was written by the client and proves
+// nothing. IPv6 clients share a bucket per /64, the block one subscriber
+// usually holds.
 func (l *RateLimit) clientAddr(r *http.Request) netip.Addr {
-	peer := remoteAddr(r)
-	if l.trusted(peer) {
-		forwarded := r.Header.Values("X-Forwarded-For")
-		if len(forwarded) > 0 {
-			hops := strings.Split(forwarded[len(forwarded)-1], ",")
-			if addr, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
-				peer = addr.Unmap()
+	client := remoteAddr(r)
+	if l.trusted(client) {
+		hops := forwardedHops(r.Header.Values("X-Forwarded-For"))
+		for i := len(hops) - 1; i >= 0; i-- {
+			addr, ok := parseHop(hops[i])
+			if !ok {
+				break // a garbled entry: the last trusted hop is all we know
+			}
+			client = addr
+			if !l.trusted(addr) {
+				break
 			}
 		}
 	}
-	if peer.Is6() {
-		prefix, _ := peer.Prefix(64)
+	if client.Is6() {
+		prefix, _ := client.Prefix(64)
 		return prefix.Addr()
 	}
-	return peer
+	return client
 }
 
-func (l *RateLimit) trusted(peer netip.Addr) bool {
+// forwardedHops splits X-Forwarded-For header lines into their entries, in
+// order; several lines count as one list joined by commas (RFC 9110 §5.3).
+func forwardedHops(lines []string) []string {
+	var hops []string
+	for _, line := range lines {
+		for _, hop := range strings.Split(line, ",") {
+			hops = append(hops, strings.TrimSpace(hop))
+		}
+	}
+	return hops
+}
+
+// parseHop reads one X-Forwarded-For entry. Proxies write an address
+// alone, but some add the port ("203.0.113.7:41234", "[2001:db8::1]:443")
+// or bracket an IPv6 address without one.
+func parseHop(hop string) (netip.Addr, bool) {
+	if addrPort, err := netip.ParseAddrPort(hop); err == nil {
+		return addrPort.Addr().Unmap(), true
+	}
+	addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(hop, "["), "]"))
+	if err != nil || addr.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return addr.Unmap(), true
+}
+
+// trusted reports whether addr is one of the trusted proxies. An IPv4
+// proxy may be listed as an IPv4-mapped IPv6 block (::ffff:10.0.0.0/104),
+// as some tools print them; addresses are compared unmapped.
+func (l *RateLimit) trusted(addr netip.Addr) bool {
 	for _, p := range l.TrustedProxies {
-		if p.Contains(peer) {
+		if p.Contains(addr) || unmapPrefix(p).Contains(addr) {
 			return true
 		}
 	}
 	return false
+}
+
+// unmapPrefix turns ::ffff:a.b.c.d/n (n ≥ 96) into a.b.c.d/(n-96).
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if !p.Addr().Is4In6() || p.Bits() < 96 {
+		return p
+	}
+	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked()
 }
 
 // remoteAddr parses the peer's address; an unparsable one (which the
@@ -142,3 +189,75 @@ func remoteAddr(r *http.Request) netip.Addr {
 	}
 	return addr.Unmap()
 }
+
+// PendingLimit bounds, across all clients, how many session records login
+// starts may create for visitors who have no session yet. Each such start
+// writes one record, which stays until the visitor finishes the login or
+// the record expires. [RateLimit] bounds what one address can do, but an
+// attacker with many addresses could still fill the disk; this bound holds
+// whoever asks (RFC 6819 §4.4.1.11).
+//
+// The price is availability: while the bound is reached, new visitors get
+// an error page instead of the provider, until older records expire.
+// Visitors who are logged in, or who already have a session, are not
+// affected. The bound is per process: several instances on one session
+// directory each allow Max.
+type PendingLimit struct {
+	// Max is how many such records may be created within Window.
+	Max int
+
+	// Window is how long a record of a login that was never finished can
+	// stay in the store: the session idle timeout plus the time until the
+	// sweep removes it.
+	Window time.Duration
+
+	// Now is the clock; time.Now when nil. Tests set a fake one.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	counts []minuteCount // a ring, one slot per minute of the window
+}
+
+type minuteCount struct {
+	minute int64 // Unix time in minutes
+	n      int
+}
+
+// Allow reports whether one more record may be created, and counts it if
+// so. A nil PendingLimit, or one with Max 0, allows everything.
+func (l *PendingLimit) Allow() bool {
+	if l == nil || l.Max <= 0 {
+		return true
+	}
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	minute := now.Unix() / 60
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		// Whole minutes that cover the window, plus the current, partial one.
+		l.counts = make([]minuteCount, int((l.Window+time.Minute-1)/time.Minute)+1)
+	}
+	total := 0
+	for _, c := range l.counts {
+		if minute-c.minute < int64(len(l.counts)) {
+			total += c.n
+		}
+	}
+	if total >= l.Max {
+		return false
+	}
+	slot := &l.counts[minute%int64(len(l.counts))]
+	if slot.minute != minute {
+		*slot = minuteCount{minute: minute}
+	}
+	slot.n++
+	return true
+}
+
+// failTooManyPending is the page for a new visitor while the PendingLimit
+// is reached.
+var failTooManyPending = Failure{http.StatusServiceUnavailable, "Too many logins in progress",
+	"The server is handling an unusual number of logins right now. Please try again in a few minutes."}

@@ -69,9 +69,14 @@ func (c *checker) param(name string) string {
 	return defaultFor(name)
 }
 
-// required returns name's value, recording a problem when it is empty.
+// required returns name's value, recording a problem when it is empty. A
+// profile may supply it (the development provider derives REDIRECT_URL);
+// the table never does.
 func (c *checker) required(name string) string {
 	value := c.vars[name]
+	if value == "" {
+		value = c.profile[name]
+	}
 	c.check(value != "", name, "must be set")
 	return value
 }

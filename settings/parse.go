@@ -32,16 +32,23 @@ func Parse(vars map[string]string) (Settings, error) {
 	if provider == ProviderGitLab {
 		c.checkURL("GITLAB_URL", gitLabURL(vars), checkProviderURL)
 	}
+	addr := c.listenAddr()
+	devProvider := c.boolean("INSECURE_DEV_PROVIDER")
 	c.profile = profileDefaults(provider, vars)
+	if devProvider && provider == ProviderGeneric {
+		c.profile = devProviderDefaults(addr)
+	}
 	issuer := c.optionalURL("ISSUER", checkProviderURL)
 	discoverable := issuer != ""
 	s := Settings{
 		Environment: c.text("ENVIRONMENT"),
 		Server: Server{
-			Addr:                c.listenAddr(),
-			InsecureDevProvider: c.boolean("INSECURE_DEV_PROVIDER"),
+			Addr:                addr,
+			InsecureDevProvider: devProvider,
 			LogLevel:            c.logLevel("LOG_LEVEL"),
+			LogFormat:           c.oneOf("LOG_FORMAT", LogFormatAuto, LogFormatText, LogFormatJSON),
 			LoginRateLimit:      c.count("LOGIN_RATE_LIMIT"),
+			MaxPendingSessions:  c.count("MAX_PENDING_SESSIONS"),
 			TrustedProxies:      c.prefixes("TRUSTED_PROXIES"),
 		},
 		OAuth: OAuth{
@@ -53,7 +60,7 @@ func Parse(vars map[string]string) (Settings, error) {
 			TokenURL:     c.endpointURL("TOKEN_URL", discoverable),
 			UserURL:      c.endpointURL("USER_URL", discoverable),
 			EmailsURL:    c.optionalURL("EMAILS_URL", checkProviderURL),
-			APIHeaders:   apiHeaders(provider),
+			APIHeaders:   apiHeaders(provider, vars),
 			RedirectURL:  c.requiredURL("REDIRECT_URL", checkRedirectURL),
 			UserFields: UserFields{
 				ID:       c.fieldPath("ID_FIELD"),
@@ -75,7 +82,6 @@ func Parse(vars map[string]string) (Settings, error) {
 		Session: Session{
 			Dir:             c.sessionDir(),
 			CookieName:      c.text("SESSION_COOKIE_NAME"),
-			CookieSecure:    c.boolean("SESSION_COOKIE_SECURE"),
 			IdleTimeout:     c.duration("SESSION_IDLE_TIMEOUT"),
 			AbsoluteTimeout: c.duration("SESSION_ABSOLUTE_TIMEOUT"),
 			SweepInterval:   c.duration("SESSION_SWEEP_INTERVAL"),
@@ -97,9 +103,28 @@ func Parse(vars map[string]string) (Settings, error) {
 		fmt.Sprintf("must be at least %d characters long; generate one with: openssl rand -base64 32 "+
 			"(or: head -c 32 /dev/urandom | base64)", minSecretLength))
 	// The development provider lets anyone log in as anyone, so it must
-	// never be reachable from another machine.
-	c.check(!s.Server.InsecureDevProvider || isLoopbackURL(s.OAuth.RedirectURL), "INSECURE_DEV_PROVIDER",
-		"may be true only when REDIRECT_URL's host is loopback (localhost, 127.0.0.0/8 or ::1)")
+	// never be reachable from another machine: neither through where the
+	// app listens nor through where the provider sends people back.
+	if devProvider {
+		c.check(isLoopbackListenAddr(addr), "INSECURE_DEV_PROVIDER",
+			"may be true only when the app listens on a loopback address: set HOST=localhost "+
+				"(or ADDR=localhost:PORT); an empty host or 0.0.0.0 listens on every network")
+		c.check(isLoopbackURL(s.OAuth.RedirectURL), "INSECURE_DEV_PROVIDER",
+			"may be true only when REDIRECT_URL's host is loopback (localhost, 127.0.0.0/8 or ::1)")
+	}
+	// The cookie carries the Secure attribute (and so the __Host- prefix)
+	// exactly when the site is served over https. Plain http is allowed
+	// only on a loopback REDIRECT_URL, where a Secure cookie is what some
+	// browsers (WebKit, so Safari) refuse to keep: there the cookie goes
+	// without it, and nowhere else can it.
+	s.Session.CookieSecure = !strings.HasPrefix(s.OAuth.RedirectURL, "http:")
+	if vars["SESSION_COOKIE_SECURE"] != "" {
+		c.problem("SESSION_COOKIE_SECURE", "is no longer read: the session cookie is Secure exactly when "+
+			"REDIRECT_URL is https, and plain http is allowed only on loopback; remove the variable")
+	}
+	c.check(!devProvider || vars["REDIRECT_URL"] != "" || !strings.HasSuffix(addr, ":0"), "PORT",
+		"must not be 0 with INSECURE_DEV_PROVIDER: the development provider's URLs are derived from it")
+	s.Server.WriteTimeout = writeTimeout(s.OAuth)
 	c.check(0 < s.OAuth.Timeout && s.OAuth.Timeout <= time.Minute, "OAUTH_TIMEOUT",
 		"must be more than 0s and at most 60s")
 	c.check(provider != ProviderOIDC || issuer != "", "ISSUER",

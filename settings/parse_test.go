@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -47,9 +48,12 @@ func TestParseDefaults(t *testing.T) {
 	want := Settings{
 		Environment: "local",
 		Server: Server{
-			Addr:           "localhost:5000",
-			LogLevel:       slog.LevelInfo,
-			LoginRateLimit: 20,
+			Addr:               "localhost:5000",
+			LogLevel:           slog.LevelInfo,
+			LogFormat:          "auto",
+			LoginRateLimit:     150,
+			MaxPendingSessions: 10000,
+			WriteTimeout:       30 * time.Second,
 		},
 		OAuth: OAuth{
 			Provider:       "generic",
@@ -91,6 +95,9 @@ func TestParseReadsEveryVariable(t *testing.T) {
 		"ADDR":                     "127.0.0.1:8080",
 		"INSECURE_DEV_PROVIDER":    "true",
 		"LOG_LEVEL":                "DEBUG",
+		"LOG_FORMAT":               "text",
+		"LOGIN_RATE_LIMIT":         "7",
+		"MAX_PENDING_SESSIONS":     "9",
 		"AUTHORIZE_URL":            "http://localhost:9000/dev/oauth/authorize?tenant=a",
 		"REDIRECT_URL":             "http://localhost:5000/oauth/callback",
 		"SCOPE":                    "openid",
@@ -100,7 +107,6 @@ func TestParseReadsEveryVariable(t *testing.T) {
 		"INSECURE_DISABLE_PKCE":    "1",
 		"OAUTH_TIMEOUT":            "60s",
 		"SESSION_COOKIE_NAME":      "sid",
-		"SESSION_COOKIE_SECURE":    "false",
 		"SESSION_IDLE_TIMEOUT":     "15m",
 		"SESSION_ABSOLUTE_TIMEOUT": "4h",
 		"SESSION_SWEEP_INTERVAL":   "1s",
@@ -119,6 +125,9 @@ func TestParseReadsEveryVariable(t *testing.T) {
 		{"ADDR", s.Server.Addr, "127.0.0.1:8080"},
 		{"INSECURE_DEV_PROVIDER", s.Server.InsecureDevProvider, true},
 		{"LOG_LEVEL", s.Server.LogLevel, slog.LevelDebug},
+		{"LOG_FORMAT", s.Server.LogFormat, "text"},
+		{"LOGIN_RATE_LIMIT", s.Server.LoginRateLimit, 7},
+		{"MAX_PENDING_SESSIONS", s.Server.MaxPendingSessions, 9},
 		{"AUTHORIZE_URL", s.OAuth.AuthorizeURL, "http://localhost:9000/dev/oauth/authorize?tenant=a"},
 		{"REDIRECT_URL", s.OAuth.RedirectURL, "http://localhost:5000/oauth/callback"},
 		{"SCOPE", s.OAuth.Scope, "openid"},
@@ -128,7 +137,6 @@ func TestParseReadsEveryVariable(t *testing.T) {
 		{"INSECURE_DISABLE_PKCE", s.OAuth.InsecureDisablePKCE, true},
 		{"OAUTH_TIMEOUT", s.OAuth.Timeout, time.Minute},
 		{"SESSION_COOKIE_NAME", s.Session.CookieName, "sid"},
-		{"SESSION_COOKIE_SECURE", s.Session.CookieSecure, false},
 		{"SESSION_IDLE_TIMEOUT", s.Session.IdleTimeout, 15 * time.Minute},
 		{"SESSION_ABSOLUTE_TIMEOUT", s.Session.AbsoluteTimeout, 4 * time.Hour},
 		{"SESSION_SWEEP_INTERVAL", s.Session.SweepInterval, time.Second},
@@ -143,7 +151,7 @@ func TestParseReadsEveryVariable(t *testing.T) {
 func TestParseEmptyValues(t *testing.T) {
 	vars := validVars()
 	for _, name := range []string{"SCOPE", "PROMPT", "APPROVAL_PROMPT", "LOG_LEVEL", "OAUTH_TIMEOUT",
-		"SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CLIENT_AUTH_METHOD", "ADDR", "PORT"} {
+		"SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CLIENT_AUTH_METHOD", "ADDR", "PORT", "LOG_FORMAT"} {
 		vars[name] = ""
 	}
 	s, err := Parse(vars)
@@ -209,8 +217,29 @@ func TestParseRejects(t *testing.T) {
 		{"unknown auth method", map[string]*string{"CLIENT_AUTH_METHOD": ptr("private_key_jwt")}, "CLIENT_AUTH_METHOD: must be one of client_secret_post, client_secret_basic"},
 		{"INSECURE_DEV_PROVIDER not a bool", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("yes")}, "INSECURE_DEV_PROVIDER: must be true or false"},
 		{"INSECURE_DISABLE_PKCE not a bool", map[string]*string{"INSECURE_DISABLE_PKCE": ptr("maybe")}, "INSECURE_DISABLE_PKCE: must be true or false"},
-		{"SESSION_COOKIE_SECURE not a bool", map[string]*string{"SESSION_COOKIE_SECURE": ptr("no")}, "SESSION_COOKIE_SECURE: must be true or false"},
+		{"SESSION_COOKIE_SECURE set", map[string]*string{"SESSION_COOKIE_SECURE": ptr("false")}, "SESSION_COOKIE_SECURE: is no longer read"},
 		{"LOG_LEVEL unknown", map[string]*string{"LOG_LEVEL": ptr("verbose")}, "LOG_LEVEL: must be one of debug, info, warn, error"},
+		{"LOG_FORMAT unknown", map[string]*string{"LOG_FORMAT": ptr("xml")}, "LOG_FORMAT: must be one of auto, text, json"},
+		{"MAX_PENDING_SESSIONS negative", map[string]*string{"MAX_PENDING_SESSIONS": ptr("-1")}, "MAX_PENDING_SESSIONS: must be a whole number"},
+
+		// The development provider lets anyone log in as anyone: it must not
+		// be reachable from the network, whatever the redirect URL says.
+		{"dev provider listening on every interface", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"REDIRECT_URL": ptr("http://localhost:5000/oauth/callback"), "ADDR": ptr("0.0.0.0:5000")},
+			"INSECURE_DEV_PROVIDER: may be true only when the app listens on a loopback address"},
+		{"dev provider listening on an empty host", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"REDIRECT_URL": ptr("http://localhost:5000/oauth/callback"), "ADDR": ptr(":5000")},
+			"INSECURE_DEV_PROVIDER: may be true only when the app listens on a loopback address"},
+		{"dev provider with PORT alone", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"REDIRECT_URL": ptr("http://localhost:5000/oauth/callback"), "PORT": ptr("5000")},
+			"INSECURE_DEV_PROVIDER: may be true only when the app listens on a loopback address"},
+		{"dev provider listening on a private address", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"REDIRECT_URL": ptr("http://localhost:5000/oauth/callback"), "ADDR": ptr("192.168.1.5:5000")},
+			"INSECURE_DEV_PROVIDER: may be true only when the app listens on a loopback address"},
+		{"dev provider deriving its URLs from port 0", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"REDIRECT_URL": nil, "AUTHORIZE_URL": nil, "TOKEN_URL": nil, "USER_URL": nil,
+			"HOST": ptr("localhost"), "PORT": ptr("0")},
+			"PORT: must not be 0 with INSECURE_DEV_PROVIDER"},
 
 		{"OAUTH_TIMEOUT without unit", map[string]*string{"OAUTH_TIMEOUT": ptr("10")}, "OAUTH_TIMEOUT: must be a duration"},
 		{"OAUTH_TIMEOUT zero", map[string]*string{"OAUTH_TIMEOUT": ptr("0s")}, "OAUTH_TIMEOUT: must be more than 0s and at most 60s"},
@@ -276,7 +305,9 @@ func TestParseAccepts(t *testing.T) {
 		{"port 0", map[string]*string{"PORT": ptr("0")}},
 		{"port 65535", map[string]*string{"ADDR": ptr("[::1]:65535")}},
 		{"cookie name with dash and underscore", map[string]*string{"SESSION_COOKIE_NAME": ptr("my-app_session2")}},
-		{"cookie secure off", map[string]*string{"SESSION_COOKIE_SECURE": ptr("false")}},
+		{"dev provider on [::1]", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"REDIRECT_URL": ptr("http://[::1]:5000/oauth/callback"), "ADDR": ptr("[::1]:5000")}},
+		{"SESSION_COOKIE_SECURE empty", map[string]*string{"SESSION_COOKIE_SECURE": ptr("")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -375,6 +406,91 @@ func TestSessionDirDefault(t *testing.T) {
 			}
 			if err := c.err(); err != nil {
 				t.Errorf("unexpected problems: %v", err)
+			}
+		})
+	}
+}
+
+// With the development provider, PORT (and HOST) move the whole local
+// setup: the app, the provider's URLs and the redirect URL, with no other
+// variable changed.
+func TestDevProviderFollowsPort(t *testing.T) {
+	for _, tt := range []struct {
+		host, port            string
+		app, provider, listen string
+	}{
+		{"localhost", "8080", "http://localhost:8080", "http://127.0.0.1:8080/dev/oauth", "localhost:8080"},
+		{"127.0.0.1", "5001", "http://127.0.0.1:5001", "http://localhost:5001/dev/oauth", "127.0.0.1:5001"},
+		{"::1", "5002", "http://[::1]:5002", "http://localhost:5002/dev/oauth", "[::1]:5002"},
+	} {
+		t.Run(tt.listen, func(t *testing.T) {
+			s, err := Parse(map[string]string{
+				"CLIENT_ID": "c", "CLIENT_SECRET": "s", "SECRET": strings.Repeat("s", 32), "SESSION_DIR": "/tmp/x",
+				"INSECURE_DEV_PROVIDER": "true", "HOST": tt.host, "PORT": tt.port,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct{ name, got, want string }{
+				{"ADDR", s.Server.Addr, tt.listen},
+				{"REDIRECT_URL", s.OAuth.RedirectURL, tt.app + "/oauth/callback"},
+				{"AUTHORIZE_URL", s.OAuth.AuthorizeURL, tt.provider + "/authorize"},
+				{"TOKEN_URL", s.OAuth.TokenURL, tt.provider + "/token"},
+				{"USER_URL", s.OAuth.UserURL, tt.provider + "/user"},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// The cookie is Secure exactly when the site is served over https; plain
+// http is possible only on loopback, where WebKit refuses a Secure cookie.
+func TestCookieSecureFollowsRedirectURL(t *testing.T) {
+	for redirect, secure := range map[string]bool{
+		"https://app.example/oauth/callback":    true,
+		"https://localhost:8443/oauth/callback": true,
+		"http://localhost:5000/oauth/callback":  false,
+		"http://127.0.0.1:5000/oauth/callback":  false,
+	} {
+		s, err := Parse(with(map[string]*string{"REDIRECT_URL": ptr(redirect)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Session.CookieSecure != secure {
+			t.Errorf("REDIRECT_URL %s: CookieSecure = %v, want %v", redirect, s.Session.CookieSecure, secure)
+		}
+	}
+}
+
+// The server may not cut a callback short while it still waits on the
+// provider: every call it can make, one after another, fits in the write
+// timeout with room to spare.
+func TestWriteTimeoutCoversEveryProviderCall(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		vars  map[string]*string
+		calls int
+	}{
+		{"generic: token and user", nil, 2},
+		{"github: token, user and e-mails", map[string]*string{"PROVIDER": ptr("github"),
+			"AUTHORIZE_URL": nil, "TOKEN_URL": nil, "USER_URL": nil}, 3},
+		{"OpenID Connect: token, keys and userinfo", map[string]*string{"PROVIDER": ptr("oidc"),
+			"ISSUER": ptr("https://issuer.example"), "SCOPE": ptr("openid")}, 3},
+		{"OpenID Connect with e-mails", map[string]*string{"ISSUER": ptr("https://issuer.example"),
+			"SCOPE": ptr("openid"), "EMAILS_URL": ptr("https://provider.example/emails")}, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			changes := map[string]*string{"OAUTH_TIMEOUT": ptr("60s")}
+			maps.Copy(changes, tt.vars)
+			s, err := Parse(with(changes))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if min := time.Duration(tt.calls) * time.Minute; s.Server.WriteTimeout <= min {
+				t.Errorf("WriteTimeout = %v; %d calls of up to 60s each need more than %v", s.Server.WriteTimeout, tt.calls, min)
 			}
 		})
 	}

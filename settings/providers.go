@@ -1,6 +1,11 @@
 package settings
 
-import "strings"
+import (
+	"net"
+	"strings"
+
+	"oauthlogin/oauth"
+)
 
 // The providers PROVIDER can name. Each is a profile: defaults for the
 // endpoint URLs, scope and profile fields, so that a well-known provider
@@ -14,63 +19,82 @@ const (
 	ProviderOIDC    = "oidc" // any OpenID Connect provider, found through ISSUER
 )
 
-// gitHubAPIVersion is the REST API version the app was written against.
-// GitHub answers with this version's shapes for as long as it supports it.
-const gitHubAPIVersion = "2022-11-28"
-
-// profileDefaults returns the defaults provider brings, by variable name.
-// vars is consulted only for GITLAB_URL, which moves every GitLab endpoint.
-func profileDefaults(provider string, vars map[string]string) map[string]string {
+// preset returns the oauth package's description of provider; ok is false
+// for the generic provider, which has none. The presets are the one place
+// that knows each provider's URLs and fields: settings only maps them to
+// variable names. vars is consulted only for GITLAB_URL, which moves every
+// GitLab endpoint.
+func preset(provider string, vars map[string]string) (p oauth.Preset, ok bool) {
 	switch provider {
 	case ProviderGitHub:
-		// GitHub is plain OAuth2, not OpenID Connect. It ignores prompt
-		// and approval_prompt. user:email lets the app read a private
-		// e-mail address from /user/emails.
-		return map[string]string{
-			"AUTHORIZE_URL":   "https://github.com/login/oauth/authorize",
-			"TOKEN_URL":       "https://github.com/login/oauth/access_token",
-			"USER_URL":        "https://api.github.com/user",
-			"EMAILS_URL":      "https://api.github.com/user/emails",
-			"SCOPE":           "read:user user:email",
-			"PROMPT":          "",
-			"APPROVAL_PROMPT": "",
-			"ID_FIELD":        "id",
-			"USERNAME_FIELD":  "login",
-			"NAME_FIELD":      "name",
-			"EMAIL_FIELD":     "email",
-		}
+		return oauth.GitHub(), true
 	case ProviderGitLab:
-		base := strings.TrimSuffix(gitLabURL(vars), "/")
-		return map[string]string{
-			"AUTHORIZE_URL":   base + "/oauth/authorize",
-			"TOKEN_URL":       base + "/oauth/token",
-			"USER_URL":        base + "/api/v4/user",
-			"SCOPE":           "read_user",
-			"PROMPT":          "",
-			"APPROVAL_PROMPT": "",
-			"ID_FIELD":        "id",
-			"USERNAME_FIELD":  "username",
-			"NAME_FIELD":      "name",
-			"EMAIL_FIELD":     "email",
-		}
+		return oauth.GitLab(gitLabURL(vars)), true
 	case ProviderGoogle:
-		// Google is an OpenID Connect provider: its endpoints come from
-		// discovery. It refuses prompt=login and refuses approval_prompt
-		// together with prompt.
-		return map[string]string{
-			"ISSUER":          "https://accounts.google.com",
-			"SCOPE":           "openid profile email",
-			"PROMPT":          "select_account",
-			"APPROVAL_PROMPT": "",
-		}
+		return oauth.Google(), true
 	case ProviderOIDC:
-		return map[string]string{
-			"SCOPE":           "openid profile email",
-			"PROMPT":          "",
-			"APPROVAL_PROMPT": "",
-		}
+		// The issuer is the one thing this profile cannot know: ISSUER
+		// is required with it.
+		return oauth.OpenIDConnect(""), true
 	}
-	return nil
+	return oauth.Preset{}, false
+}
+
+// profileDefaults returns the defaults provider brings, by variable name.
+// A profile names every parameter it decides, even as "": an empty PROMPT
+// from a profile means "send none", not "use the table's default".
+func profileDefaults(provider string, vars map[string]string) map[string]string {
+	p, ok := preset(provider, vars)
+	if !ok {
+		return nil
+	}
+	defaults := map[string]string{
+		"AUTHORIZE_URL":   p.AuthorizeURL,
+		"TOKEN_URL":       p.TokenURL,
+		"USER_URL":        p.UserURL,
+		"EMAILS_URL":      p.EmailsURL,
+		"SCOPE":           p.Scope,
+		"PROMPT":          p.Prompt,
+		"APPROVAL_PROMPT": p.ApprovalPrompt,
+		"ID_FIELD":        p.UserFields.ID,
+		"USERNAME_FIELD":  p.UserFields.Username,
+		"NAME_FIELD":      p.UserFields.Name,
+		"EMAIL_FIELD":     p.UserFields.Email,
+	}
+	if p.Issuer != "" {
+		defaults["ISSUER"] = p.Issuer
+	}
+	return defaults
+}
+
+// DevProviderPath is where the app mounts its development provider when
+// INSECURE_DEV_PROVIDER is true.
+const DevProviderPath = "/dev/oauth"
+
+// devProviderDefaults derive the development provider's URLs from the
+// address the app listens on, so that changing PORT moves them all. The
+// app is reached under its listen host; the provider's pages under the
+// other loopback name (127.0.0.1 for localhost, and localhost otherwise),
+// so that the provider is a different site from the app, as a real one
+// is, and a browser treats the way back from it as a cross-site
+// navigation. Token and user calls are the app calling itself.
+func devProviderDefaults(addr string) map[string]string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || checkPort(port) != nil {
+		return nil // the listen address is reported as a problem already
+	}
+	providerHost := "localhost"
+	if strings.EqualFold(host, "localhost") {
+		providerHost = "127.0.0.1"
+	}
+	app := "http://" + net.JoinHostPort(host, port)
+	provider := "http://" + net.JoinHostPort(providerHost, port) + DevProviderPath
+	return map[string]string{
+		"AUTHORIZE_URL": provider + "/authorize",
+		"TOKEN_URL":     provider + "/token",
+		"USER_URL":      provider + "/user",
+		"REDIRECT_URL":  app + CallbackPath,
+	}
 }
 
 // gitLabURL is the GitLab instance: gitlab.com unless GITLAB_URL names a
@@ -83,16 +107,9 @@ func gitLabURL(vars map[string]string) string {
 }
 
 // apiHeaders are the headers a provider's API asks every call to carry.
-func apiHeaders(provider string) map[string]string {
-	if provider == ProviderGitHub {
-		// GitHub documents both: the version pins the response shapes,
-		// and requests without a User-Agent are refused.
-		return map[string]string{
-			"X-GitHub-Api-Version": gitHubAPIVersion,
-			"User-Agent":           "oauthlogin",
-		}
-	}
-	return nil
+func apiHeaders(provider string, vars map[string]string) map[string]string {
+	p, _ := preset(provider, vars)
+	return p.APIHeaders
 }
 
 // checkFieldPath accepts a dotted path into the profile JSON, such as

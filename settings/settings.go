@@ -23,13 +23,45 @@ type Settings struct {
 	Session      Session
 }
 
+// The values LOG_FORMAT accepts.
+const (
+	LogFormatAuto = "auto" // text when standard error is a terminal, else JSON
+	LogFormatText = "text" // log/slog's key=value lines, for people
+	LogFormatJSON = "json" // one JSON object a line, for log collectors
+)
+
 // Server configures the HTTP server.
 type Server struct {
 	Addr                string // listen address host:port
-	InsecureDevProvider bool   // mount the built-in development provider under /dev/oauth/
+	InsecureDevProvider bool   // mount the built-in development provider under DevProviderPath
 	LogLevel            slog.Level
+	LogFormat           string         // one of the LogFormat constants
 	LoginRateLimit      int            // login starts and callbacks per client per minute; 0 is no limit
+	MaxPendingSessions  int            // session records that unfinished logins may create; 0 is no bound
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
+
+	// WriteTimeout bounds the time to answer one request. It is derived
+	// from OAUTH_TIMEOUT: see writeTimeout.
+	WriteTimeout time.Duration
+}
+
+// writeTimeout is long enough for the slowest request the app serves: a
+// callback that waits on every call it may make to the provider, one
+// after the other, each allowed the whole OAUTH_TIMEOUT. Those calls are
+// the token request, then the user endpoint (userinfo with OpenID
+// Connect), the key set when an ID token names a key not yet fetched, and
+// the e-mail list. A shorter bound would let the server cut the answer
+// after the login has happened, leaving the person with an error and a
+// session they cannot see. The margin covers the session writes.
+func writeTimeout(o OAuth) time.Duration {
+	calls := 2 // the token request and the user endpoint
+	if o.Issuer != "" {
+		calls++ // the provider's key set
+	}
+	if o.EmailsURL != "" {
+		calls++
+	}
+	return time.Duration(calls)*o.Timeout + 10*time.Second
 }
 
 // OAuth configures the conversation with the OAuth2 provider. An empty
@@ -77,7 +109,7 @@ type UserFields struct {
 type Session struct {
 	Dir             string
 	CookieName      string // as configured, without the __Host- prefix
-	CookieSecure    bool
+	CookieSecure    bool   // derived: true exactly when REDIRECT_URL is https
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
 	SweepInterval   time.Duration
@@ -97,14 +129,29 @@ func (s Settings) LogValue() slog.Value {
 	)
 }
 
+// Summary is the short form of the settings that the app logs at start-up:
+// what a person checks first. LogValue has everything, for debugging.
+func (s Settings) Summary() slog.Value {
+	return slog.GroupValue(
+		slog.String("environment", s.Environment),
+		slog.Bool("env_file_found", s.EnvFileFound),
+		slog.String("provider", s.OAuth.Provider),
+		slog.String("redirect_url", s.OAuth.RedirectURL),
+		slog.String("session_dir", s.Session.Dir),
+	)
+}
+
 // LogValue implements [slog.LogValuer].
 func (s Server) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", s.Addr),
 		slog.Bool("insecure_dev_provider", s.InsecureDevProvider),
 		slog.String("log_level", s.LogLevel.String()),
+		slog.String("log_format", s.LogFormat),
 		slog.Int("login_rate_limit", s.LoginRateLimit),
+		slog.Int("max_pending_sessions", s.MaxPendingSessions),
 		slog.Any("trusted_proxies", s.TrustedProxies),
+		slog.String("write_timeout", s.WriteTimeout.String()),
 	)
 }
 

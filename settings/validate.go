@@ -91,6 +91,14 @@ func isLoopbackHost(host string) bool {
 	return err == nil && addr.Unmap().IsLoopback()
 }
 
+// isLoopbackListenAddr reports whether a listen address reaches this
+// machine only. An empty host, like 0.0.0.0 or ::, listens on every
+// network the machine is on.
+func isLoopbackListenAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopbackHost(host)
+}
+
 // checkListenAddr accepts host:port with a numeric port. A named port such
 // as "http" would work with net.Listen but hides which port is used.
 func checkListenAddr(addr string) error {

@@ -1,6 +1,10 @@
 package settings
 
-import "slices"
+import (
+	"slices"
+
+	"oauthlogin/oauth"
+)
 
 // Variable documents one setting. Parse takes literal defaults from this
 // table, so the documentation and the behaviour cannot drift apart.
@@ -42,8 +46,8 @@ var variables = []Variable{
 	{Name: "ISSUER",
 		Meaning: "OpenID Connect issuer URL. When set, the endpoints not given explicitly are discovered from " +
 			"ISSUER/.well-known/openid-configuration at start-up, and ID tokens are verified. " +
-			"Required for oidc; https://accounts.google.com for google."},
-	{Name: "GITLAB_URL", Default: "https://gitlab.com",
+			"Required for oidc; the google profile sets Google's."},
+	{Name: "GITLAB_URL", Default: oauth.GitLabDotCom,
 		Meaning: "The GitLab instance, for PROVIDER=gitlab."},
 	{Name: "CLIENT_ID", Required: true,
 		Meaning: "The client ID the OAuth provider issued to this app."},
@@ -52,7 +56,8 @@ var variables = []Variable{
 	{Name: "AUTHORIZE_URL",
 		Meaning: "The provider's authorization endpoint. https, or http for a loopback host. " +
 			"A query is kept, for providers that need a fixed parameter there. " +
-			"Required unless the profile or discovery supplies it."},
+			"Required unless the profile or discovery supplies it; with INSECURE_DEV_PROVIDER it defaults to " +
+			"the development provider's page, on the listen port."},
 	{Name: "TOKEN_URL",
 		Meaning: "The provider's token endpoint. Same rules as AUTHORIZE_URL."},
 	{Name: "USER_URL",
@@ -63,7 +68,9 @@ var variables = []Variable{
 			"(the github profile sets it to GitHub's /user/emails; it needs the user:email scope)."},
 	{Name: "REDIRECT_URL", Required: true,
 		Meaning: "This app's callback URL as registered with the provider. Its path must be " + CallbackPath +
-			" and it has no query."},
+			" and it has no query. https, or http on a loopback host for development; it also decides the " +
+			"session cookie's Secure attribute. With INSECURE_DEV_PROVIDER it defaults to " +
+			"http://HOST:PORT" + CallbackPath + "."},
 	{Name: "SCOPE", Default: "read write",
 		Meaning: "The scope parameter of the authorization request. Set it empty to send none."},
 	{Name: "PROMPT", Default: "login",
@@ -103,9 +110,9 @@ var variables = []Variable{
 		Meaning: "Directory for session files. Default: $XDG_CACHE_HOME/oauthlogin/sessions, " +
 			"else $HOME/.cache/oauthlogin/sessions (on every OS; set it where that does not suit)."},
 	{Name: "SESSION_COOKIE_NAME", Default: "session",
-		Meaning: "Name of the session cookie: letters, digits, '-' and '_'. The app adds the __Host- prefix itself."},
-	{Name: "SESSION_COOKIE_SECURE", Default: "true",
-		Meaning: "false lets the session cookie travel over plain http, for development on a host other than localhost."},
+		Meaning: "Name of the session cookie: letters, digits, '-' and '_'. Over https the app adds the __Host- " +
+			"prefix and the Secure attribute itself; with a plain-http loopback REDIRECT_URL it sends neither, " +
+			"since some browsers drop a Secure cookie set over http."},
 	{Name: "SESSION_IDLE_TIMEOUT", Default: "30m",
 		Meaning: "A session unused this long ends. At least 1m and at most SESSION_ABSOLUTE_TIMEOUT. " +
 			"Low-risk apps commonly allow 15 to 30 minutes."},
@@ -119,18 +126,28 @@ var variables = []Variable{
 		Meaning: "Listen address host:port. When unset it is built from HOST and PORT."},
 	{Name: "HOST",
 		Meaning: "Listen host when ADDR is unset. If only PORT is set the app listens on all interfaces; " +
-			"if neither is set it listens on localhost:5000."},
+			"if neither is set it listens on localhost:5000. env/local/.env sets localhost."},
 	{Name: "PORT", Default: "5000",
-		Meaning: "Listen port when ADDR is unset, from 0 to 65535."},
-	{Name: "LOGIN_RATE_LIMIT", Default: "20",
+		Meaning: "Listen port when ADDR is unset, from 0 to 65535. With INSECURE_DEV_PROVIDER the development " +
+			"provider's URLs and REDIRECT_URL follow it, so PORT=8080 go run . just works."},
+	{Name: "LOGIN_RATE_LIMIT", Default: "150",
 		Meaning: "Login starts and callbacks allowed per client address per minute (with a burst of as many). " +
-			"A person needs a handful; 0 turns the limit off."},
+			"Each login is two; the default lets 60 people behind one address (an office, a school) log in " +
+			"within a minute with room to retry. 0 turns the limit off."},
+	{Name: "MAX_PENDING_SESSIONS", Default: "10000",
+		Meaning: "At most this many session records are created, per instance, for visitors who start a login " +
+			"without having a session, within one session lifetime (SESSION_IDLE_TIMEOUT plus " +
+			"SESSION_SWEEP_INTERVAL). Past it, such a login gets 503 until older records expire; logged-in " +
+			"visitors are unaffected. It bounds the disk a flood from many addresses can fill. 0 turns it off."},
 	{Name: "TRUSTED_PROXIES",
 		Meaning: "Comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For header names " +
 			"the client, for the rate limit. From any other peer the header is ignored."},
 	{Name: "LOG_LEVEL", Default: "info",
 		Meaning: "Least severe log level written: debug, info, warn or error."},
+	{Name: "LOG_FORMAT", Default: LogFormatAuto,
+		Meaning: "auto (text when standard error is a terminal, JSON otherwise), text or json."},
 	{Name: "INSECURE_DEV_PROVIDER", Default: "false",
-		Meaning: "true mounts a built-in development OAuth provider under /dev/oauth/ that lets anyone log in " +
-			"as anyone. Allowed only when REDIRECT_URL's host is loopback."},
+		Meaning: "true mounts a built-in development OAuth provider under " + DevProviderPath + "/ that lets " +
+			"anyone log in as anyone, and derives the provider URLs and REDIRECT_URL from the listen port. " +
+			"Allowed only when the app listens on a loopback host and REDIRECT_URL's host is loopback."},
 }
