@@ -16,6 +16,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -209,7 +210,28 @@ func newOAuthConfig(o settings.OAuth, providerHTTP *http.Client, logger *slog.Lo
 	c.EndSessionURL = meta.EndSessionEndpoint
 	c.PostLogoutRedirectURL = o.PostLogoutRedirectURL
 	keys := oidc.NewKeySet(providerHTTP, meta.JWKSURI, nil)
-	c.IDTokens = oidc.NewVerifier(keys, oidc.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClockSkew: o.ClockSkew})
+	verifier := oidc.NewVerifier(keys, oidc.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClockSkew: o.ClockSkew})
+	// The plug between the two packages, which know nothing of each
+	// other: oidc's claims become oauth's, and oidc's reason for a refusal
+	// becomes the reason oauth logs.
+	c.IDTokens = oauth.IDTokenVerifierFunc(func(ctx context.Context, rawIDToken, nonce string) (oauth.IDClaims, error) {
+		claims, err := verifier.Verify(ctx, rawIDToken, nonce)
+		var refused *oidc.VerifyError
+		if errors.As(err, &refused) {
+			return oauth.IDClaims{}, &oauth.Refusal{Reason: refused.Reason, Err: err}
+		}
+		if err != nil {
+			return oauth.IDClaims{}, err
+		}
+		return oauth.IDClaims{
+			Issuer:            claims.Issuer,
+			Subject:           claims.Subject,
+			PreferredUsername: claims.PreferredUsername,
+			Name:              claims.Name,
+			Email:             claims.Email,
+			EmailVerified:     claims.EmailVerified,
+		}, nil
+	})
 	logger.Info("OpenID Connect provider discovered", "issuer", meta.Issuer,
 		"authorize_url", c.AuthorizeURL, "token_url", c.TokenURL, "userinfo_url", c.UserURL,
 		"iss_parameter", c.RequireIss, "end_session_url", c.EndSessionURL)

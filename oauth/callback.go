@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"oauthlogin/oauth/oidc"
 	"oauthlogin/session"
 )
 
@@ -16,13 +15,12 @@ import (
 //
 // The order of the checks matters. The state is checked, and consumed,
 // before anything else is believed or any call is made to the provider:
-// it is what proves this browser started this login (RFC 6749 §10.12;
-// SECURITY-CHECKLIST #8, #9, #54). Only then is an error answer or a code
-// acted on.
+// it is what proves this browser started this login (RFC 6749 §10.12).
+// Only then is an error answer or a code acted on.
 func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	// The callback URL carries the code and state: keep it out of caches
 	// and out of the Referer of whatever the browser loads next
-	// (RFC 9700 §4.2.4; SECURITY-CHECKLIST #15).
+	// (RFC 9700 §4.2.4).
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -34,42 +32,25 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	sess := session.FromRequest(r)
 	// The session's log name, taken now: once the pending login is used
 	// up the record may be gone, and the failures below must still name
-	// the session they belong to (SECURITY-CHECKLIST #57, #58).
+	// the session they belong to.
 	logID := sess.LogID()
-	params, problem := parseCallback(r.URL.RawQuery)
-	if problem != "" {
-		l.reject(w, r, logID, problem)
-		return
-	}
-
-	now := l.now()
-	var p pendingLogin
-	var stateProblem stateProblem
-	err := sess.Update(func(v *session.Values) error {
-		var err error
-		p, stateProblem, err = takePending(v, params.state, now)
-		return err
-	})
+	params, err := parseCallback(r.URL.RawQuery)
 	if err != nil {
-		l.logger.Error("callback: save session", "event", "session_store_error", "err", err)
-		l.fail(w, r, failSessionStore)
+		l.reject(w, r, logID, err)
 		return
 	}
-	if stateProblem != "" {
-		l.reject(w, r, logID, string(stateProblem))
+	p, err := l.takePending(sess, params.state)
+	var refusal *Refusal
+	if errors.As(err, &refusal) {
+		l.reject(w, r, logID, err)
 		return
 	}
-
-	// RFC 9207 §2.4: when the provider names itself, it must be the one
-	// this login went to, compared as plain strings; otherwise a response
-	// from another provider could be mixed up with ours. A provider that
-	// promises iss and leaves it out did not send this response.
-	if l.client.cfg.Issuer != "" && params.iss != "" && params.iss != l.client.cfg.Issuer {
-		l.reject(w, r, logID, "iss_mismatch")
+	if err != nil {
+		l.sessionStoreFailed(w, r, err)
 		return
 	}
-	if l.client.cfg.RequireIss && params.iss == "" {
-		l.reject(w, r, logID, "iss_missing")
+	if err := l.client.checkIss(params.iss); err != nil {
+		l.reject(w, r, logID, err)
 		return
 	}
 
@@ -78,7 +59,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if params.code == "" {
-		l.reject(w, r, logID, "code_missing")
+		l.reject(w, r, logID, errCodeMissing)
 		return
 	}
 
@@ -88,30 +69,29 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, err := l.client.identify(r.Context(), tok, p.Nonce)
+	if errors.Is(err, errIDTokenRefused) {
+		l.providerFailed(w, r, logID, "ID token refused", "id_token_invalid", err)
+		return
+	}
 	if err != nil {
-		var verr *oidc.VerifyError
-		if errors.As(err, &verr) {
-			l.providerFailed(w, r, logID, "ID token refused", "id_token_invalid", err)
-		} else {
-			l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
-		}
+		l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
 		return
 	}
 
-	// Only now, with every check passed, does the session become a logged-in
-	// one (SECURITY-CHECKLIST #30), and under a new ID (#33).
+	// Only now, with every check passed, does the session become a
+	// logged-in one, and under a new ID, so that an ID planted or seen
+	// before the login is worth nothing after it (session fixation).
+	idToken := l.idTokenToKeep(tok, logID)
 	err = sess.Renew(func(v *session.Values) error {
-		if l.client.cfg.EndSessionURL != "" && tok.IDToken != "" {
-			// Kept for logout at the provider, as its id_token_hint.
-			if err := v.Put(idTokenKey, tok.IDToken); err != nil {
+		if idToken != "" {
+			if err := v.Put(idTokenKey, idToken); err != nil {
 				return err
 			}
 		}
 		return v.Put(userKey, user)
 	})
 	if err != nil {
-		l.logger.Error("callback: save session", "event", "session_store_error", "err", err)
-		l.fail(w, r, failSessionStore)
+		l.sessionStoreFailed(w, r, err)
 		return
 	}
 	l.logger.Info("login succeeded", "event", "login_succeeded",
@@ -122,6 +102,79 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeReturnPath(p.ReturnTo), http.StatusSeeOther)
 }
 
+// takePending finds and consumes the pending login that state names.
+//
+// A callback that brings no session at all is told apart from one whose
+// state matches nothing in its session: the first is most often a browser
+// that never sent the session cookie back (one that refuses it, a login
+// started in another browser), which the visitor can do something about;
+// the second is a stale or forged link.
+func (l *Login) takePending(sess *session.Session, state string) (pendingLogin, error) {
+	if !sess.Exists() {
+		return pendingLogin{}, errSessionCookieMissing
+	}
+	now := l.now()
+	var p pendingLogin
+	var refused error
+	err := sess.Update(func(v *session.Values) error {
+		var err error
+		p, err = takePending(v, state, now)
+		if errors.Is(err, errStateMismatch) || errors.Is(err, errStateExpired) {
+			// A refusal still drops the attempts that have expired: save.
+			refused, err = err, nil
+		}
+		return err
+	})
+	if err != nil {
+		return pendingLogin{}, err
+	}
+	return p, refused
+}
+
+// maxKeptIDToken is the largest ID token kept in the session for logout.
+// ID tokens are a kilobyte or two; a provider that packs group lists into
+// them can send tens of kilobytes, enough to take a session record past
+// what a store accepts, which would make the login fail or loop. Without
+// the token, logout at the provider still works: the provider asks the
+// person to confirm (OpenID Connect RP-Initiated Logout 1.0 §2).
+const maxKeptIDToken = 8 << 10
+
+// idTokenToKeep returns the ID token to keep in the session for logout at
+// the provider, as its id_token_hint, or "" when there is none to keep.
+func (l *Login) idTokenToKeep(tok *Token, logID string) string {
+	if !l.client.logsOutAtProvider() || tok.IDToken == "" {
+		return ""
+	}
+	if len(tok.IDToken) > maxKeptIDToken {
+		l.logger.Info("ID token too large to keep for logout at the provider",
+			"event", "id_token_not_kept", "size", len(tok.IDToken), "session", logID)
+		return ""
+	}
+	return tok.IDToken
+}
+
+// checkIss checks the iss parameter of an authorization response
+// (RFC 9207 §2.4). When the provider names itself, it must be the one this
+// login went to, compared as plain strings; otherwise a response from
+// another provider could be mixed up with ours. A provider that promises
+// iss and leaves it out did not send this response.
+func (c *Client) checkIss(iss string) error {
+	if c.cfg.Issuer != "" && iss != "" && iss != c.cfg.Issuer {
+		return errIssMismatch
+	}
+	if c.cfg.RequireIss && iss == "" {
+		return errIssMissing
+	}
+	return nil
+}
+
+// sessionStoreFailed answers a callback whose session could not be read
+// or saved.
+func (l *Login) sessionStoreFailed(w http.ResponseWriter, r *http.Request, err error) {
+	l.logger.Error("callback: save session", "event", "session_store_error", "err", err)
+	l.fail(w, r, failSessionStore)
+}
+
 // callbackParams are the authorization response's parameters (RFC 6749
 // §4.1.2, §4.1.2.1; RFC 9207 §2).
 type callbackParams struct {
@@ -129,13 +182,13 @@ type callbackParams struct {
 }
 
 // parseCallback reads the query of a callback. Each parameter may appear at
-// most once, and one with an empty value counts as absent (RFC 6749 §3.1;
-// SECURITY-CHECKLIST #11). The second result names the problem, if any, for
-// the log.
-func parseCallback(rawQuery string) (callbackParams, string) {
+// most once, and one with an empty value counts as absent (RFC 6749 §3.1),
+// so that two conflicting values cannot be read differently by two
+// checks. Its errors are *Refusal.
+func parseCallback(rawQuery string) (callbackParams, error) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return callbackParams{}, "malformed_query"
+		return callbackParams{}, errMalformedQuery
 	}
 	var p callbackParams
 	for _, f := range []struct {
@@ -147,19 +200,25 @@ func parseCallback(rawQuery string) (callbackParams, string) {
 		case 1:
 			*f.dst = values[0]
 		default:
-			return callbackParams{}, "duplicate_param"
+			return callbackParams{}, errDuplicateParam
 		}
 	}
 	if p.state == "" {
-		return callbackParams{}, "state_missing"
+		return callbackParams{}, errStateMissing
 	}
-	return p, ""
+	return p, nil
 }
 
-// reject answers a callback that cannot be trusted. The visitor sees one
-// page for all such cases; the log says which it was.
-func (l *Login) reject(w http.ResponseWriter, r *http.Request, logID, reason string) {
-	l.logger.Warn("callback rejected", "event", "callback_rejected", "reason", reason, "session", logID)
+// reject answers a callback that cannot be trusted; err is a *Refusal.
+// The visitor sees one page for all such cases but one, a callback
+// without a session, which has a page of its own that says what to check;
+// the log says which it was.
+func (l *Login) reject(w http.ResponseWriter, r *http.Request, logID string, err error) {
+	l.logger.Warn("callback rejected", "event", "callback_rejected", "reason", refusalReason(err), "session", logID)
+	if errors.Is(err, errSessionCookieMissing) {
+		l.fail(w, r, failNoSessionCookie)
+		return
+	}
 	l.fail(w, r, failBadCallback)
 }
 
@@ -189,9 +248,8 @@ func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, ms
 	if errors.As(err, &perr) {
 		attrs = append(attrs, "error", clip(perr.Code), "error_description", clip(perr.Description))
 	}
-	var verr *oidc.VerifyError
-	if errors.As(err, &verr) {
-		attrs = append(attrs, "reason", verr.Reason)
+	if reason := refusalReason(err); reason != "" {
+		attrs = append(attrs, "reason", reason)
 	}
 	l.logger.Warn(msg, attrs...)
 	var netErr *net.OpError

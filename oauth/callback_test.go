@@ -37,7 +37,7 @@ func TestChecklist08_StateMustMatch(t *testing.T) {
 				_, attackerCode := h.approve(t, authURL)
 				return b, callbackURL("code", attackerCode, "state", attackerState)
 			}},
-		{"#8c valid state but no cookie", "state_mismatch", func(_ *testing.T, h *harness, _ *browser, state, code string) (*browser, string) {
+		{"#8c valid state but no cookie", "session_cookie_missing", func(_ *testing.T, h *harness, _ *browser, state, code string) (*browser, string) {
 			return h.newBrowser(), callbackURL("code", code, "state", state)
 		}},
 		{"#8d state with one character flipped", "state_mismatch", func(_ *testing.T, _ *harness, b *browser, state, code string) (*browser, string) {
@@ -504,6 +504,54 @@ func TestChecklist46_ReturnPathAfterLogin(t *testing.T) {
 			for _, line := range resp.Header.Values("Set-Cookie") {
 				if c, err := http.ParseSetCookie(line); err != nil || c.Name != h.sessions.CookieName() {
 					t.Errorf("unexpected Set-Cookie %q", line)
+				}
+			}
+		})
+	}
+}
+
+// TestIssue9_CallbackWithoutSessionCookie tells a callback that brings no
+// session cookie back (a browser that refused it, a login finished in
+// another browser) from a forged or stale one: the log names it, and the
+// page says what to check. Either way the answer is 400 and the provider
+// is not called.
+func TestIssue9_CallbackWithoutSessionCookie(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		cookie    func(victim *browser) string // the cookie the callback brings
+		state     func(state string) string
+		reason    string
+		pageTitle string
+	}{
+		{"no cookie, the right state", func(*browser) string { return "" }, func(s string) string { return s },
+			"session_cookie_missing", "Your browser did not keep the login going"},
+		{"no cookie, a forged state", func(*browser) string { return "" }, func(string) string { return "forged" },
+			"session_cookie_missing", "Your browser did not keep the login going"},
+		{"the session cookie, a forged state", func(v *browser) string { return v.cookie }, func(string) string { return "forged" },
+			"state_mismatch", "This login link is not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOptions{})
+			victim := h.newBrowser()
+			authURL, state := victim.startLogin(t, "/private")
+			_, code := h.approve(t, authURL)
+			sender := &browser{h: h, cookie: tt.cookie(victim)}
+			mark := h.logs.Len()
+			resp := sender.get(callbackURL("code", code, "state", tt.state(state)))
+			if resp.Status != http.StatusBadRequest || !strings.HasPrefix(resp.Body, tt.pageTitle) {
+				t.Errorf("got %v, want 400 and the page %q", resp, tt.pageTitle)
+			}
+			if tt.reason == "session_cookie_missing" && !strings.Contains(resp.Body, "cookies are allowed") {
+				t.Errorf("the page %q does not say to check the browser's cookies", resp.Body)
+			}
+			h.assertRefused(t, mark, tt.reason, sender.cookie)
+			// The victim's login is still pending: its own callback works.
+			if tt.cookie(victim) == "" {
+				if resp := victim.get(callbackURL("code", code, "state", state)); resp.Status != http.StatusSeeOther {
+					t.Errorf("the victim's callback after it: %v, want 303", resp)
 				}
 			}
 		})

@@ -24,13 +24,62 @@ func (e *ProviderError) Error() string {
 	return fmt.Sprintf("provider error %q", clip(e.Code))
 }
 
+// A Refusal is why the login refused a callback or an ID token: a state
+// that matches no login started in this browser, a parameter sent twice,
+// an ID token for another client. Reason is a short, stable word that
+// becomes the log record's reason, such as "state_mismatch", so that
+// operators can count and alert on it; Err, when set, holds the details
+// for the log. Neither ever reaches the visitor's page.
+//
+// Find one in an error chain with errors.As. An [IDTokenVerifier] returns
+// one to say why it refused a token.
+type Refusal struct {
+	Reason string
+	Err    error
+}
+
+func (r *Refusal) Error() string {
+	if r.Err == nil {
+		return "refused: " + r.Reason
+	}
+	return "refused: " + r.Reason + ": " + r.Err.Error()
+}
+
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// The refusals of the callback and the pending-login lookup, compared
+// with errors.Is. Their reasons are the log's reason values.
+var (
+	errMalformedQuery       = &Refusal{Reason: "malformed_query"}
+	errDuplicateParam       = &Refusal{Reason: "duplicate_param"}
+	errStateMissing         = &Refusal{Reason: "state_missing"}
+	errStateMismatch        = &Refusal{Reason: "state_mismatch"}
+	errStateExpired         = &Refusal{Reason: "state_expired"}
+	errSessionCookieMissing = &Refusal{Reason: "session_cookie_missing"}
+	errIssMismatch          = &Refusal{Reason: "iss_mismatch"}
+	errIssMissing           = &Refusal{Reason: "iss_missing"}
+	errCodeMissing          = &Refusal{Reason: "code_missing"}
+	errIDTokenMissing       = &Refusal{Reason: "missing_id_token"}
+)
+
+// refusalReason is the reason of the first Refusal in err's chain, or ""
+// when there is none.
+func refusalReason(err error) string {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return ""
+}
+
 // ErrUnexpectedResponse marks an answer from the provider that is not what
 // the protocol allows: a wrong status, content type or body. Such errors
 // wrap it, with a description of what was wrong.
 var ErrUnexpectedResponse = errors.New("unexpected response from provider")
 
 // maxLoggedLength is the most of any provider- or attacker-controlled text
-// that goes into a log record (SECURITY-CHECKLIST #59).
+// that goes into a log record, so that a hostile value cannot flood the
+// logs.
 const maxLoggedLength = 256
 
 // clip shortens s for a log record. The JSON log handler escapes what

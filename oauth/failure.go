@@ -5,7 +5,8 @@ import "net/http"
 // Failure is what the visitor is told when a request cannot go on: an HTTP
 // status and words for people. It never carries error text, provider text
 // or request input, so nothing secret or hostile reaches the page
-// (SECURITY-CHECKLIST #10, #49).
+// (RFC 6749 §4.1.2.1 leaves error descriptions to the provider, and an
+// attacker can write one into any callback URL).
 type Failure struct {
 	Status  int
 	Title   string
@@ -21,6 +22,10 @@ var (
 		"This page needs you to be logged in. Open it in your browser to log in."}
 	failBadCallback = Failure{http.StatusBadRequest, "This login link is not valid",
 		"It may have expired, been used already, or been opened in another browser. Please start again."}
+	failNoSessionCookie = Failure{http.StatusBadRequest, "Your browser did not keep the login going",
+		"The login came back without this site's session cookie, so it cannot be finished. " +
+			"Check that cookies are allowed for this site, that you finish the login in the browser you started it in, " +
+			"and, if this site is served over plain http, that your browser accepts its cookie there. Then open the page again."}
 	failCancelled = Failure{http.StatusForbidden, "Login was cancelled",
 		"You did not approve the login at the provider, so you are not logged in."}
 	failProviderRefused = Failure{http.StatusBadGateway, "The provider could not log you in",

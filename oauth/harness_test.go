@@ -12,9 +12,9 @@ package oauth
 //     Client and a Login, wired as main.go wires them, all on one fake
 //     clock. Requests are served in process with httptest.NewRecorder.
 //   - OpenID Connect (harnessOptions.openID): the provider serves it with
-//     the front's URL as its issuer, so discovery, keys, userinfo and
-//     logout all pass the front too, and the app's Config is built from
-//     discovery as main.go builds it.
+//     the front's URL as its issuer, so discovery, userinfo and logout all
+//     pass the front too, and the app's Config is built from discovery as
+//     main.go builds it, with a stand-in for oidc's verifier (discover).
 //   - Canaries: the client secret is SECRET-CANARY-1; the codes, states,
 //     verifiers, nonces, tokens, ID tokens and session IDs are random and
 //     collected as they go by. Every response the app gives and every log
@@ -24,8 +24,10 @@ package oauth
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,7 +49,6 @@ import (
 	"time"
 
 	"oauthlogin/oauth/oauthtest"
-	"oauthlogin/oauth/oidc"
 	"oauthlogin/session"
 )
 
@@ -302,26 +303,84 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 
 // discover turns c into an OpenID Connect client of issuer as main.go's
 // newOAuthConfig does: the endpoints, the RFC 9207 promise and the logout
-// endpoint from the discovery document, and a verifier of ID tokens with
-// the provider's published keys, here on the fake clock.
+// endpoint from the discovery document, and a verifier of ID tokens.
+//
+// The verifier is a stand-in for package oidc's, which these tests do not
+// import, so that oauth/ can be copied without oauth/oidc/ and still pass
+// its tests. It checks what ties a token to this login and this client,
+// the nonce, issuer, audience and expiry, on the fake clock, and reads the
+// claims without checking the signature: signatures and keys are oidc's
+// job, tested there, and the two packages are tested together in
+// oauth/e2e.
 func (h *harness) discover(t *testing.T, c Config, issuer string) Config {
 	t.Helper()
-	providerHTTP := h.as.HTTP.Client()
-	meta, err := oidc.Discover(t.Context(), providerHTTP, issuer)
+	resp, err := h.as.HTTP.Client().Get(issuer + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
-	c.AuthorizeURL, c.TokenURL, c.UserURL = "", "", "" // as the oidc profile leaves them
+	defer resp.Body.Close()
+	var meta struct {
+		AuthorizationEndpoint string `json:"authorization_endpoint"`
+		TokenEndpoint         string `json:"token_endpoint"`
+		UserinfoEndpoint      string `json:"userinfo_endpoint"`
+		EndSessionEndpoint    string `json:"end_session_endpoint"`
+		IssParameterSupported bool   `json:"authorization_response_iss_parameter_supported"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&meta); err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
 	c.Issuer = issuer
 	c.Scope = "openid profile email"
-	c.AuthorizeURL = cmp.Or(c.AuthorizeURL, meta.AuthorizationEndpoint)
-	c.TokenURL = cmp.Or(c.TokenURL, meta.TokenEndpoint)
-	c.UserURL = cmp.Or(c.UserURL, meta.UserinfoEndpoint)
+	c.AuthorizeURL = meta.AuthorizationEndpoint
+	c.TokenURL = meta.TokenEndpoint
+	c.UserURL = meta.UserinfoEndpoint
 	c.RequireIss = meta.IssParameterSupported
 	c.EndSessionURL = meta.EndSessionEndpoint
-	keys := oidc.NewKeySet(providerHTTP, meta.JWKSURI, h.clock.Now)
-	c.IDTokens = oidc.NewVerifier(keys, oidc.Config{Issuer: issuer, ClientID: c.ClientID, Now: h.clock.Now})
+	c.IDTokens = standInVerifier{issuer: issuer, clientID: c.ClientID, now: h.clock.Now}
 	return c
+}
+
+// standInVerifier is the harness's IDTokenVerifier; see discover.
+type standInVerifier struct {
+	issuer, clientID string
+	now              func() time.Time
+}
+
+func (v standInVerifier) VerifyIDToken(_ context.Context, raw, nonce string) (IDClaims, error) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return IDClaims{}, &Refusal{Reason: "malformed"}
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return IDClaims{}, &Refusal{Reason: "malformed", Err: err}
+	}
+	var claims struct {
+		Iss           string `json:"iss"`
+		Sub           string `json:"sub"`
+		Aud           string `json:"aud"`
+		Exp           int64  `json:"exp"`
+		Nonce         string `json:"nonce"`
+		Username      string `json:"preferred_username"`
+		Name          string `json:"name"`
+		Email         string `json:"email"`
+		EmailVerified bool   `json:"email_verified"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return IDClaims{}, &Refusal{Reason: "malformed", Err: err}
+	}
+	switch {
+	case claims.Iss != v.issuer:
+		return IDClaims{}, &Refusal{Reason: "iss_mismatch"}
+	case claims.Aud != v.clientID:
+		return IDClaims{}, &Refusal{Reason: "aud_mismatch"}
+	case !v.now().Before(time.Unix(claims.Exp, 0)):
+		return IDClaims{}, &Refusal{Reason: "expired"}
+	case claims.Nonce != nonce:
+		return IDClaims{}, &Refusal{Reason: "nonce_mismatch"}
+	}
+	return IDClaims{Issuer: claims.Iss, Subject: claims.Sub, PreferredUsername: claims.Username,
+		Name: claims.Name, Email: claims.Email, EmailVerified: claims.EmailVerified}, nil
 }
 
 // answerAt makes a harnessOptions.provider that answers requests for path

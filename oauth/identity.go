@@ -5,20 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-
-	"oauthlogin/oauth/oidc"
 )
 
-// IDTokenVerifier checks an OpenID Connect ID token and returns its claims;
-// [oidc.Verifier] is the implementation. nonce is the value sent with the
-// authorization request, which the token must carry back.
-type IDTokenVerifier interface {
-	Verify(ctx context.Context, rawIDToken, nonce string) (*oidc.Claims, error)
-}
+var (
+	// errIDTokenRefused marks a login whose ID token was missing or did
+	// not pass the verifier, as opposed to a failed call for the profile.
+	errIDTokenRefused = errors.New("ID token refused")
 
-// errSubjectMismatch marks a userinfo answer about another user than the
-// ID token's.
-var errSubjectMismatch = errors.New("userinfo sub differs from the ID token's")
+	// errSubjectMismatch marks a userinfo answer about another user than
+	// the ID token's.
+	errSubjectMismatch = errors.New("userinfo sub differs from the ID token's")
+)
 
 // identify finds out who logged in, once the code has been exchanged.
 //
@@ -29,17 +26,17 @@ var errSubjectMismatch = errors.New("userinfo sub differs from the ID token's")
 // speaks of the same subject (§5.3.2). Without OpenID Connect the user
 // endpoint is all there is.
 func (c *Client) identify(ctx context.Context, tok *Token, nonce string) (User, error) {
-	if c.cfg.IDTokens == nil {
+	if !c.usesOpenID() {
 		u, err := c.FetchUser(ctx, tok)
 		u.Issuer = c.issuerName()
 		return u, err
 	}
 	if tok.IDToken == "" {
-		return User{}, &oidc.VerifyError{Reason: "missing_id_token", Err: errors.New("the token response has no id_token")}
+		return User{}, fmt.Errorf("%w: %w", errIDTokenRefused, errIDTokenMissing)
 	}
-	claims, err := c.cfg.IDTokens.Verify(ctx, tok.IDToken, nonce)
+	claims, err := c.cfg.IDTokens.VerifyIDToken(ctx, tok.IDToken, nonce)
 	if err != nil {
-		return User{}, fmt.Errorf("verify ID token: %w", err)
+		return User{}, fmt.Errorf("%w: %w", errIDTokenRefused, err)
 	}
 	u := User{
 		Issuer:   claims.Issuer,
@@ -52,7 +49,7 @@ func (c *Client) identify(ctx context.Context, tok *Token, nonce string) (User, 
 		u.Email = claims.Email
 	}
 	if c.cfg.UserURL != "" && (u.Username == "" || u.Name == "") {
-		info, err := c.FetchUser(ctx, tok)
+		info, err := c.fetchProfile(ctx, tok)
 		if err != nil {
 			return User{}, err
 		}
@@ -77,6 +74,10 @@ func (c *Client) identify(ctx context.Context, tok *Token, nonce string) (User, 
 	}
 	return u, nil
 }
+
+// usesOpenID reports whether logins are OpenID Connect ones: with a
+// nonce, and with the user taken from a verified ID token.
+func (c *Client) usesOpenID() bool { return c.cfg.IDTokens != nil }
 
 // issuerName names the provider in a User: its issuer identifier when it
 // has one, else the origin of its authorization endpoint, such as

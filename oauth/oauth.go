@@ -79,6 +79,7 @@ type Config struct {
 	// authorization request, and the token response must carry an ID
 	// token that IDTokens verifies. The user is then who the ID token
 	// says; the user endpoint only fills in missing profile fields.
+	// Package oauth/oidc has a verifier; see [IDTokenVerifier].
 	IDTokens IDTokenVerifier
 
 	// EndSessionURL is the OpenID Connect provider's logout endpoint
@@ -121,6 +122,10 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	return &Client{cfg: cfg, http: restrict(httpClient, cfg.Timeout)}
 }
 
+// logsOutAtProvider reports whether logout goes on to the provider's
+// end-session endpoint.
+func (c *Client) logsOutAtProvider() bool { return c.cfg.EndSessionURL != "" }
+
 // NewHTTPClient returns an http.Client fit for talking to a provider: every
 // call is bounded by timeout, TLS is 1.2 at least, and redirects are not
 // followed. Use it for anything else the login fetches from the provider,
@@ -133,11 +138,11 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 func restrict(hc *http.Client, timeout time.Duration) *http.Client {
 	c := *hc
 	// A zero Timeout means none at all: a provider that never answers
-	// would hold the visitor's request forever (SECURITY-CHECKLIST #22).
+	// would hold the visitor's request forever.
 	c.Timeout = timeout
 	// The provider's endpoints answer directly. Following a redirect
 	// would, on 307 or 308, send the code and the client secret again to
-	// wherever the Location points (RFC 9700 §4.12; SECURITY-CHECKLIST #24).
+	// wherever the Location points (RFC 9700 §4.12).
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
 }

@@ -9,7 +9,8 @@ import (
 
 // pendingLogin is one login attempt between the redirect to the provider
 // and the callback. It lives only in the server-side session: nothing of it
-// travels through the browser except the state (SECURITY-CHECKLIST #5).
+// travels through the browser except the state, so the verifier and the
+// nonce stay secret (RFC 7636 §4.1).
 type pendingLogin struct {
 	State    string `json:"state"`
 	Verifier string `json:"verifier,omitempty"` // PKCE code verifier (RFC 7636 §4.1)
@@ -32,7 +33,8 @@ const (
 )
 
 // addPending records p in the session's values, dropping expired attempts
-// and, past maxPending, the oldest ones (SECURITY-CHECKLIST #7).
+// and, past maxPending, the oldest ones, so that a script starting login
+// after login cannot grow the session without bound.
 func addPending(v *session.Values, p pendingLogin, now time.Time) error {
 	list, err := livePending(v, now)
 	if err != nil {
@@ -45,34 +47,28 @@ func addPending(v *session.Values, p pendingLogin, now time.Time) error {
 	return v.Put(pendingKey, list)
 }
 
-// errStateExpired and errStateUnknown tell apart, for the log, the two
-// ways a state can fail to match.
-type stateProblem string
-
-const (
-	stateExpired stateProblem = "state_expired"
-	stateUnknown stateProblem = "state_mismatch"
-)
-
 // takePending removes the attempt whose state equals state and returns it.
 // The state is single-use: once taken it cannot match again, whatever
-// happens next (RFC 9700 §4.2.4; SECURITY-CHECKLIST #9).
+// happens next (RFC 9700 §4.2.4).
 //
 // States are compared in constant time, as raw strings: no trimming, no
-// case folding (SECURITY-CHECKLIST #8).
-func takePending(v *session.Values, state string, now time.Time) (pendingLogin, stateProblem, error) {
+// case folding, so that the comparison leaks nothing of the stored state
+// and accepts nothing but the very value sent (RFC 6749 §10.12).
+//
+// A state that matches no attempt gives errStateMismatch, and one that
+// matches an attempt past pendingTTL errStateExpired; either way v has
+// changed (expired attempts are dropped) and must be saved. Any other
+// error is the session's.
+func takePending(v *session.Values, state string, now time.Time) (pendingLogin, error) {
 	var all []pendingLogin
 	if _, err := v.Get(pendingKey, &all); err != nil {
-		return pendingLogin{}, "", err
+		return pendingLogin{}, err
 	}
-	found, problem := -1, stateUnknown
+	found := -1
 	for i, p := range all {
 		if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
 			found = i
 		}
-	}
-	if found >= 0 && expired(all[found], now) {
-		problem = stateExpired
 	}
 
 	kept := all[:0:0]
@@ -85,13 +81,16 @@ func takePending(v *session.Values, state string, now time.Time) (pendingLogin, 
 		if len(kept) == 0 {
 			v.Delete(pendingKey)
 		} else if err := v.Put(pendingKey, kept); err != nil {
-			return pendingLogin{}, "", err
+			return pendingLogin{}, err
 		}
 	}
-	if found < 0 || problem == stateExpired {
-		return pendingLogin{}, problem, nil
+	switch {
+	case found < 0:
+		return pendingLogin{}, errStateMismatch
+	case expired(all[found], now):
+		return pendingLogin{}, errStateExpired
 	}
-	return all[found], "", nil
+	return all[found], nil
 }
 
 func livePending(v *session.Values, now time.Time) ([]pendingLogin, error) {
