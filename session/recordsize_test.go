@@ -77,4 +77,3 @@ func TestFileStoreSaveRefusesOversizedRecord(t *testing.T) {
 		t.Errorf("Save of exactly MaxRecordSize bytes: %v", err)
 	}
 }
-
