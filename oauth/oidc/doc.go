@@ -1,5 +1,6 @@
 // Package oidc verifies OpenID Connect ID tokens, with nothing but the Go
-// standard library.
+// standard library. It imports nothing else of this project; main.go shows
+// how to plug its [Verifier] into package oauth.
 //
 // An ID token is the provider's signed statement of who logged in: a JSON
 // Web Token (RFC 7519) in JWS compact serialization (RFC 7515). In the login
@@ -16,7 +17,9 @@
 //     issuer the application was configured with (discovery.go).
 //   - [KeySet] fetches the provider's public signing keys from its
 //     jwks_uri (RFC 7517) and caches them, refetching when the provider
-//     rotates them (jwks.go).
+//     rotates them (jwks.go). Fetches run apart from the requests that
+//     need them, with a timeout of their own. While the provider cannot
+//     be reached, the keys fetched last are used for up to a day.
 //   - [Verifier] checks a token: its form (jws.go), its signature with a
 //     key from the key set (algorithms.go), and its claims as OpenID
 //     Connect Core 1.0 §3.1.3.7 requires (verify.go, claims.go). A refused

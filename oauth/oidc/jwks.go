@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,13 @@ const (
 	// provider again, so that a key it withdraws, perhaps because it
 	// leaked, stops being trusted within the hour.
 	maxKeyAge = time.Hour
+
+	// maxStaleKeyAge is how long fetched keys are still used while every
+	// refresh fails. A provider briefly down should not stop logins, but
+	// keys we cannot confirm for a day are not trusted any longer: a key
+	// the provider withdrew must not outlive it because someone blocks
+	// our way to its JWKS.
+	maxStaleKeyAge = 24 * time.Hour
 )
 
 // KeySet is the provider's signing keys, fetched from its JWKS endpoint
@@ -35,23 +43,30 @@ const (
 // The keys are fetched on first use, and again when they are older than an
 // hour or when a token names a kid that is not among them, which is how a
 // key rotation shows (OpenID Connect Core §10.1.1). Fetches are at least
-// 30 seconds apart, and concurrent callers wait for one fetch rather than
-// making their own. A failed fetch keeps the keys already fetched.
+// 30 seconds apart.
+//
+// A fetch runs on its own, with a timeout of its own, not on the request
+// that needed it: concurrent callers wait for the same fetch, and one who
+// stops waiting (a visitor who hangs up) neither cancels it nor spoils its
+// result for the others.
+//
+// A failed fetch keeps the keys fetched before, and they are used for up
+// to 24 hours after the last successful fetch while the JWKS cannot be
+// had; after that, tokens are refused until a fetch succeeds.
 //
 // Make one with [NewKeySet]; the zero KeySet is not usable.
 type KeySet struct {
-	client *http.Client // follows no redirects; see withoutRedirects
-	url    string
-	now    func() time.Time
+	client       *http.Client // follows no redirects; see withoutRedirects
+	url          string
+	now          func() time.Time
+	fetchTimeout time.Duration
 
-	// lock guards the fields below. It is a channel of capacity one, held
-	// by sending into it, rather than a sync.Mutex so that a caller
-	// waiting while another fetches can give up when its context ends.
-	lock      chan struct{}
+	mu        sync.Mutex // guards the fields below
 	keys      []publicKey
-	fetchedAt time.Time // when keys was fetched; zero before the first success
-	triedAt   time.Time // when a fetch was last tried; zero before the first try
-	fetchErr  error     // why the last fetch failed; nil if it succeeded
+	fetchedAt time.Time     // when keys was fetched; zero before the first success
+	triedAt   time.Time     // when a fetch last started; zero before the first
+	fetchErr  error         // why the last fetch failed; nil if it succeeded
+	fetching  chan struct{} // closed when the fetch under way ends; nil when none is
 }
 
 // publicKey is one key from the JWKS that we can verify signatures with.
@@ -65,19 +80,24 @@ type publicKey struct {
 // (http only on loopback hosts). Nothing is fetched until a token needs a
 // key.
 //
-// Fetches are bounded by the context of the Verify call that needs them
-// and by client's Timeout; a nil client gets a timeout of 10 seconds.
-// Redirects are not followed, and a JWKS over 1 MiB is refused. now is the
-// clock deciding when the keys are old; nil means time.Now.
+// Each fetch is bounded by client's Timeout, or 10 seconds when client is
+// nil or has none; a caller of Verify stops waiting for it when its own
+// context ends. Redirects are not followed, and a JWKS over 1 MiB is
+// refused. now is the clock deciding when the keys are old; nil means
+// time.Now.
 func NewKeySet(client *http.Client, jwksURL string, now func() time.Time) *KeySet {
 	if now == nil {
 		now = time.Now
 	}
+	timeout := defaultFetchTimeout
+	if client != nil && client.Timeout > 0 {
+		timeout = client.Timeout
+	}
 	return &KeySet{
-		client: withoutRedirects(client),
-		url:    jwksURL,
-		now:    now,
-		lock:   make(chan struct{}, 1),
+		client:       withoutRedirects(client),
+		url:          jwksURL,
+		now:          now,
+		fetchTimeout: timeout,
 	}
 }
 
@@ -85,21 +105,24 @@ func NewKeySet(client *http.Client, jwksURL string, now func() time.Time) *KeySe
 // fetching the JWKS when the cache calls for it. Its errors are
 // *VerifyError.
 func (ks *KeySet) keyFor(ctx context.Context, kid, alg string) (publicKey, error) {
-	select {
-	case ks.lock <- struct{}{}:
-	case <-ctx.Done():
-		return publicKey{}, &VerifyError{Reason: ReasonKeysUnavailable, Err: fmt.Errorf("waiting for the key set: %w", ctx.Err())}
-	}
-	defer func() { <-ks.lock }()
-
-	now := ks.now()
-	if ks.fetchedAt.IsZero() || now.Sub(ks.fetchedAt) >= maxKeyAge {
-		ks.refresh(ctx, now)
+	ks.mu.Lock()
+	stale := ks.fetchedAt.IsZero() || ks.now().Sub(ks.fetchedAt) >= maxKeyAge
+	ks.mu.Unlock()
+	if stale {
+		if _, err := ks.refresh(ctx); err != nil {
+			return publicKey{}, err
+		}
 	}
 	key, err := ks.find(kid, alg)
 	// A kid we do not know may be a key the provider has just rotated in.
-	if err != nil && err.Reason == ReasonUnknownKID && ks.refresh(ctx, now) {
-		key, err = ks.find(kid, alg)
+	if err != nil && err.Reason == ReasonUnknownKID {
+		refreshed, waitErr := ks.refresh(ctx)
+		if waitErr != nil {
+			return publicKey{}, waitErr
+		}
+		if refreshed {
+			key, err = ks.find(kid, alg)
+		}
 	}
 	if err != nil {
 		return publicKey{}, err
@@ -107,33 +130,68 @@ func (ks *KeySet) keyFor(ctx context.Context, kid, alg string) (publicKey, error
 	return key, nil
 }
 
-// refresh fetches the JWKS, unless a fetch was tried less than
-// minRefetchInterval ago, and reports whether it tried. A failed fetch
-// keeps the keys we have: while the provider is briefly unreachable,
-// tokens signed with keys we already know still verify.
-//
-// Every try counts, even one cut short because its caller's context
-// ended: otherwise a client that hangs up at once, again and again, could
-// start fetch after fetch.
-func (ks *KeySet) refresh(ctx context.Context, now time.Time) bool {
-	if !ks.triedAt.IsZero() && now.Sub(ks.triedAt) < minRefetchInterval {
-		return false
+// refresh waits for a fetch of the JWKS: the one under way, or a new one
+// unless a fetch started less than minRefetchInterval ago. It reports
+// whether there was a fetch to wait for. When ctx ends first it gives up
+// waiting, with a *VerifyError, and the fetch goes on for the next caller.
+func (ks *KeySet) refresh(ctx context.Context) (bool, *VerifyError) {
+	ks.mu.Lock()
+	done := ks.fetching
+	if done == nil {
+		now := ks.now()
+		if !ks.triedAt.IsZero() && now.Sub(ks.triedAt) < minRefetchInterval {
+			ks.mu.Unlock()
+			return false, nil
+		}
+		ks.triedAt = now
+		done = make(chan struct{})
+		ks.fetching = done
+		// Detached from ctx, whose request may end at any moment, but
+		// keeping its values (a trace ID, say) for the fetch's request.
+		go ks.fetchInBackground(context.WithoutCancel(ctx), now, done)
 	}
-	ks.triedAt = now
+	ks.mu.Unlock()
+	select {
+	case <-done:
+		return true, nil
+	case <-ctx.Done():
+		return true, &VerifyError{Reason: ReasonKeysUnavailable, Err: fmt.Errorf("waiting for the key set: %w", ctx.Err())}
+	}
+}
+
+// fetchInBackground fetches the JWKS, bounded by fetchTimeout, stores the
+// outcome and closes done. A failed fetch keeps the keys we have: while
+// the provider is briefly unreachable, tokens signed with keys we already
+// know still verify.
+func (ks *KeySet) fetchInBackground(ctx context.Context, started time.Time, done chan struct{}) {
+	ctx, cancel := context.WithTimeout(ctx, ks.fetchTimeout)
+	defer cancel()
 	keys, err := ks.fetch(ctx)
+	ks.mu.Lock()
 	if err != nil {
 		ks.fetchErr = err
-		return true
+	} else {
+		ks.keys, ks.fetchedAt, ks.fetchErr = keys, started, nil
 	}
-	ks.keys, ks.fetchedAt, ks.fetchErr = keys, now, nil
-	return true
+	ks.fetching = nil
+	ks.mu.Unlock()
+	close(done)
 }
 
 // find picks the one cached key that names kid (any key, when kid is
 // "") and allows alg.
 func (ks *KeySet) find(kid, alg string) (publicKey, *VerifyError) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
 	if len(ks.keys) == 0 {
 		return publicKey{}, &VerifyError{Reason: ReasonKeysUnavailable, Err: ks.fetchErr}
+	}
+	if age := ks.now().Sub(ks.fetchedAt); age >= maxStaleKeyAge {
+		err := fmt.Errorf("the keys were fetched %s ago and could not be fetched since", age.Round(time.Minute))
+		if ks.fetchErr != nil {
+			err = fmt.Errorf("%w: %w", err, ks.fetchErr)
+		}
+		return publicKey{}, &VerifyError{Reason: ReasonKeysUnavailable, Err: err}
 	}
 	var match publicKey
 	named, allowing := 0, 0
@@ -165,7 +223,7 @@ func (ks *KeySet) find(kid, alg string) (publicKey, *VerifyError) {
 }
 
 // unknownKID refuses a token for want of its key, adding why the last
-// fetch failed if it did.
+// fetch failed if it did. The caller holds ks.mu.
 func (ks *KeySet) unknownKID(format string, args ...any) *VerifyError {
 	err := refuse(ReasonUnknownKID, format, args...)
 	if ks.fetchErr != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -374,8 +375,10 @@ func TestKeySetPicksTheKeyOfTheKindTheAlgorithmNeeds(t *testing.T) {
 func TestKeySetWaitingCallerHonoursItsContext(t *testing.T) {
 	keys := testKeys()
 	f := newFixture(t, allTestJWKs()...)
-	f.keys.lock <- struct{}{} // as if another caller were fetching
-	defer func() { <-f.keys.lock }()
+	// As if another caller's fetch were under way, and never ending.
+	f.keys.mu.Lock()
+	f.keys.fetching = make(chan struct{})
+	f.keys.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -385,4 +388,131 @@ func TestKeySetWaitingCallerHonoursItsContext(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want it to wrap context.Canceled", err)
 	}
+}
+
+// heldJWKS is a JWKS endpoint that answers with keys only once release
+// is closed. It says on arrived when a request has come in, and on dropped
+// when a client gives up on one.
+type heldJWKS struct {
+	url              string
+	arrived, dropped chan struct{}
+	release          chan struct{}
+	fetches          atomic.Int64
+}
+
+func newHeldJWKS(t *testing.T, keys ...map[string]any) *heldJWKS {
+	t.Helper()
+	body := mustJSON(t, map[string]any{"keys": keys})
+	h := &heldJWKS{arrived: make(chan struct{}, 16), dropped: make(chan struct{}, 16), release: make(chan struct{})}
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.fetches.Add(1)
+		h.arrived <- struct{}{}
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+			h.dropped <- struct{}{}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	t.Cleanup(server.Close)
+	t.Cleanup(server.CloseClientConnections)
+	h.url = server.URL + "/jwks"
+	return h
+}
+
+// TestKeySetFetchOutlivesTheVisitorWhoStartedIt: the first fetch runs on
+// its own, so a visitor who hangs up while it runs neither cancels it nor
+// blocks the logins after it for minRefetchInterval, and a second caller
+// waits for the same fetch rather than starting another.
+func TestKeySetFetchOutlivesTheVisitorWhoStartedIt(t *testing.T) {
+	keys := testKeys()
+	clock := newFakeClock()
+	jwks := newHeldJWKS(t, keys.rsa.jwk())
+	verifier := NewVerifier(NewKeySet(nil, jwks.url, clock.Now), Config{Issuer: testIssuer, ClientID: testClientID, Now: clock.Now})
+	token := keys.rsa.sign(t, "RS256", validClaims(clock.Now()))
+
+	visitor, hangUp := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() {
+		_, err := verifier.Verify(visitor, token, testNonce)
+		first <- err
+	}()
+	<-jwks.arrived // the fetch is under way
+	second := make(chan error, 1)
+	go func() {
+		_, err := verifier.Verify(context.Background(), token, testNonce)
+		second <- err
+	}()
+	hangUp()
+	err := <-first
+	assertRefused(t, err, ReasonKeysUnavailable, token)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("the visitor who hung up got %v, want it to wrap context.Canceled", err)
+	}
+	// Were the fetch on the visitor's context, the JWKS endpoint would
+	// see its request dropped within moments.
+	select {
+	case <-jwks.dropped:
+		t.Fatal("the fetch was given up when the visitor hung up")
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	close(jwks.release)
+	if err := <-second; err != nil {
+		t.Errorf("the caller waiting with it: %v, want the token verified", err)
+	}
+	if _, err := verifier.Verify(context.Background(), token, testNonce); err != nil {
+		t.Errorf("a caller after it: %v, want the token verified", err)
+	}
+	if n := jwks.fetches.Load(); n != 1 {
+		t.Errorf("%d fetches, want 1", n)
+	}
+}
+
+// TestKeySetFetchHasATimeoutOfItsOwn: a JWKS endpoint that never answers
+// holds a caller without a deadline no longer than the fetch timeout.
+func TestKeySetFetchHasATimeoutOfItsOwn(t *testing.T) {
+	keys := testKeys()
+	clock := newFakeClock()
+	jwks := newHeldJWKS(t, keys.rsa.jwk())
+	keySet := NewKeySet(&http.Client{}, jwks.url, clock.Now)
+	if keySet.fetchTimeout != defaultFetchTimeout {
+		t.Errorf("fetch timeout %s for a client without one, want %s", keySet.fetchTimeout, defaultFetchTimeout)
+	}
+	keySet.fetchTimeout = 50 * time.Millisecond
+	verifier := NewVerifier(keySet, Config{Issuer: testIssuer, ClientID: testClientID, Now: clock.Now})
+	token := keys.rsa.sign(t, "RS256", validClaims(clock.Now()))
+
+	_, err := verifier.Verify(context.Background(), token, testNonce)
+	assertRefused(t, err, ReasonKeysUnavailable, token)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want it to wrap context.DeadlineExceeded", err)
+	}
+}
+
+// TestKeySetStopsUsingKeysItCannotConfirmForADay: while refreshes fail,
+// the keys fetched last are used for maxStaleKeyAge, and then no longer.
+func TestKeySetStopsUsingKeysItCannotConfirmForADay(t *testing.T) {
+	keys := testKeys()
+	f := newFixture(t, keys.rsa.jwk())
+	f.mustVerify(t, keys.rsa.sign(t, "RS256", f.claims()))
+
+	f.jwks.serve(http.StatusServiceUnavailable, []byte("down"))
+	f.clock.Advance(maxStaleKeyAge - time.Minute)
+	f.mustVerify(t, keys.rsa.sign(t, "RS256", f.claims()))
+
+	f.clock.Advance(time.Minute)
+	token := keys.rsa.sign(t, "RS256", f.claims())
+	_, err := f.verify(token)
+	assertRefused(t, err, ReasonKeysUnavailable, token)
+	if !strings.Contains(err.Error(), "HTTP 503") {
+		t.Errorf("err = %v, want it to tell why the keys could not be fetched", err)
+	}
+
+	// Once the provider is back, so are logins.
+	f.jwks.serveKeys(t, keys.rsa.jwk())
+	f.clock.Advance(minRefetchInterval)
+	f.mustVerify(t, keys.rsa.sign(t, "RS256", f.claims()))
 }
