@@ -55,6 +55,11 @@ var buildApp = sync.OnceValues(func() (string, error) {
 
 type appOptions struct {
 	Env map[string]string // extra or overriding environment variables for the app process
+
+	// LocalSettings runs the app as a developer does: from the module's
+	// root, with the shipped env/local/.env, where the environment sets
+	// only PORT and SESSION_DIR (and whatever Env adds).
+	LocalSettings bool
 }
 
 // app is one running process of the application.
@@ -84,7 +89,8 @@ func startApp(t *testing.T, opts appOptions) *app {
 	}
 
 	port := freePort(t)
-	dir := t.TempDir() // the working directory too, so that no env/*/.env file is found
+	dir := t.TempDir()
+	workDir := dir // where no env/*/.env file is found
 	a := &app{
 		URL:         "http://localhost:" + port,
 		ProviderURL: "http://127.0.0.1:" + port + "/dev/oauth",
@@ -107,12 +113,23 @@ func startApp(t *testing.T, opts appOptions) *app {
 		"HOME":                  dir,
 		"PATH":                  os.Getenv("PATH"),
 	}
+	if opts.LocalSettings {
+		env = map[string]string{
+			"PORT":        port,
+			"SESSION_DIR": a.SessionDir,
+			"HOME":        dir,
+			"PATH":        os.Getenv("PATH"),
+		}
+		if workDir, err = moduleRoot(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	maps.Copy(env, opts.Env)
 
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	a.cmd = exec.CommandContext(ctx, binary)
-	a.cmd.Dir = dir
+	a.cmd.Dir = workDir
 	for name, value := range env {
 		a.cmd.Env = append(a.cmd.Env, name+"="+value)
 	}
@@ -184,9 +201,39 @@ func (a *app) shutDown(t *testing.T) {
 	}
 }
 
+// logMark returns a position in the app's log, to ask later what happened
+// from there on.
+func (a *app) logMark() int {
+	return len(a.Logs())
+}
+
+// requestPathsSince returns the path of each request the app has logged
+// since mark, in the order it logged them. The app logs a request once it
+// has answered it, so a browser may show a page a moment before its
+// request is in the log.
+func (a *app) requestPathsSince(mark int) []string {
+	var paths []string
+	for _, line := range a.Logs()[mark:] {
+		var record struct{ Msg, Path string }
+		if json.Unmarshal([]byte(line), &record) == nil && record.Msg == "request" {
+			paths = append(paths, record.Path)
+		}
+	}
+	return paths
+}
+
 func (a *app) lastLogs(n int) string {
 	logs := a.Logs()
 	return strings.Join(logs[max(0, len(logs)-n):], "\n")
+}
+
+// moduleRoot returns the directory of the go.mod of the module under test.
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
 }
 
 // freePort returns a loopback port that nothing listened on a moment ago.

@@ -8,9 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -20,15 +18,11 @@ import (
 // descriptor 3 and writes answers and events to its file descriptor 4, each
 // message a JSON object followed by a NUL byte.
 
-const cdpTimeout = 10 * time.Second // for one answer, one awaited event, or the browser to quit
-
-// browser is a headless Chromium. Its methods are for the test's goroutine.
-type browser struct {
+// cdpBrowser is a headless Chromium. Its methods are for the test's goroutine.
+type cdpBrowser struct {
 	t        *testing.T
-	cmd      *exec.Cmd
-	logPath  string        // Chromium's own stdout and stderr, shown if it exits during the test
-	commands *os.File      // our end of the pipe the browser reads commands from
-	gone     chan struct{} // closed once the browser has exited and closed its end of the pipes
+	process  *process
+	commands *os.File // our end of the pipe the browser reads commands from
 
 	mu       sync.Mutex
 	lastID   int64
@@ -58,18 +52,13 @@ type cdpMessage struct {
 	} `json:"error"`
 }
 
-// startBrowser starts a headless Chromium with a fresh profile. When the
+// startChromium starts a headless Chromium with a fresh profile. When the
 // test ends the browser is closed, and killed with all its helper processes
 // if it does not quit in time.
-func startBrowser(t *testing.T) *browser {
+func startChromium(t *testing.T) browser {
 	t.Helper()
-	chromium := findChromium(t)
+	chromium := findProgram(t, "chromium", "chromium")
 	dir := t.TempDir()
-	logFile, err := os.Create(filepath.Join(dir, "chromium.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
 	browserReads, commands := pipe(t)
 	replies, browserWrites := pipe(t)
 
@@ -79,7 +68,7 @@ func startBrowser(t *testing.T) *browser {
 		"--user-data-dir="+filepath.Join(dir, "profile"),
 		"--no-sandbox", // CI runs as root, and Chromium's sandbox refuses root
 		"--disable-gpu",
-		"--window-size=1000,800",
+		fmt.Sprintf("--window-size=%d,%d", windowWidth, windowHeight),
 		"--no-first-run",
 		// Test machines have no internet; without these Chromium keeps trying to reach it.
 		"--disable-background-networking",
@@ -88,48 +77,26 @@ func startBrowser(t *testing.T) *browser {
 		"--disable-quic",
 	)
 	cmd.ExtraFiles = []*os.File{browserReads, browserWrites} // its descriptors 3 and 4
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group, so that closing it can end the renderer and
-	// other helper processes too, whatever state the browser is in.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
+	b := &cdpBrowser{
+		t:        t,
+		commands: commands,
+		answers:  make(map[int64]chan cdpMessage),
+		sessions: make(map[string]*eventLog),
 	}
+	b.process = startProcess(t, "chromium", cmd, dir)
 	// Chromium has its own copies of its ends now; ours would keep the pipes
 	// open after it exits.
 	browserReads.Close()
 	browserWrites.Close()
-
-	b := &browser{
-		t:        t,
-		cmd:      cmd,
-		logPath:  logFile.Name(),
-		commands: commands,
-		gone:     make(chan struct{}),
-		answers:  make(map[int64]chan cdpMessage),
-		sessions: make(map[string]*eventLog),
-	}
 	go b.readMessages(replies)
 	t.Cleanup(b.close)
-	return b
-}
 
-// findChromium returns the path of Chromium, or skips the test without it,
-// except on CI where the browser tests must run.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if path, err := exec.LookPath("chromium"); err == nil {
-		return path
+	var version struct{ Product string }
+	if err := b.send("", "Browser.getVersion", nil, &version); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	const missing = "Chromium is not installed; install it (apt-get install chromium) to run the browser tests"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(missing)
-	}
-	t.Skip(missing)
-	return ""
+	t.Logf("browser: %s", version.Product)
+	return b
 }
 
 func pipe(t *testing.T) (r, w *os.File) {
@@ -141,32 +108,26 @@ func pipe(t *testing.T) (r, w *os.File) {
 	return r, w
 }
 
-// close asks the browser to quit, then kills its whole process group: a
-// browser that hung or crashed may leave renderers behind, and no process
-// may outlive the test.
-func (b *browser) close() {
-	select {
-	case <-b.gone:
-		log, _ := os.ReadFile(b.logPath)
-		lines := strings.Split(strings.TrimSpace(string(log)), "\n")
-		b.t.Errorf("Chromium exited during the test; its last log lines:\n%s", strings.Join(lines[max(0, len(lines)-20):], "\n"))
-	default:
-		// An error only means the browser is gone already.
-		_ = b.send("", "Browser.close", nil, nil)
+// close asks the browser to quit, before the cleanup of its process kills
+// whatever is left of it.
+func (b *cdpBrowser) close() {
+	if b.process.hasExited() {
+		b.t.Errorf("Chromium exited during the test; its last log lines:\n%s", b.process.lastLogs(20))
+		return
 	}
+	// An error only means the browser is gone already.
+	_ = b.send("", "Browser.close", nil, nil)
 	select {
-	case <-b.gone:
-	case <-time.After(cdpTimeout):
-		b.t.Errorf("Chromium did not quit within %v of Browser.close; killing it", cdpTimeout)
+	case <-b.process.exited:
+	case <-time.After(pageTimeout):
+		b.t.Errorf("Chromium did not quit within %v of Browser.close; killing it", pageTimeout)
 	}
-	_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
-	<-b.gone
 	b.commands.Close()
 }
 
 // readMessages hands each answer to the command waiting for it and records
 // each event in the log of its session, until the browser exits.
-func (b *browser) readMessages(replies *os.File) {
+func (b *cdpBrowser) readMessages(replies *os.File) {
 	in := bufio.NewReader(replies)
 	for {
 		raw, err := in.ReadBytes(0)
@@ -188,13 +149,11 @@ func (b *browser) readMessages(replies *os.File) {
 		b.mu.Unlock()
 	}
 	replies.Close()
-	_ = b.cmd.Wait() // how Chromium exited does not matter, only that it has
-	close(b.gone)
 }
 
 // eventsOf returns the log of the events of a session, creating it when the
 // session's first event comes or a tab asks for it, whichever is first.
-func (b *browser) eventsOf(sessionID string) *eventLog {
+func (b *cdpBrowser) eventsOf(sessionID string) *eventLog {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	events := b.sessions[sessionID]
@@ -207,7 +166,7 @@ func (b *browser) eventsOf(sessionID string) *eventLog {
 
 // send sends a command and waits for its answer, whose result it decodes
 // into result unless that is nil.
-func (b *browser) send(sessionID, method string, params, result any) error {
+func (b *cdpBrowser) send(sessionID, method string, params, result any) error {
 	answer := make(chan cdpMessage, 1)
 	b.mu.Lock()
 	b.lastID++
@@ -236,10 +195,10 @@ func (b *browser) send(sessionID, method string, params, result any) error {
 			return nil
 		}
 		return json.Unmarshal(m.Result, result)
-	case <-b.gone:
+	case <-b.process.exited:
 		return fmt.Errorf("%s: the browser has exited", method)
-	case <-time.After(cdpTimeout):
-		return fmt.Errorf("%s: no answer within %v", method, cdpTimeout)
+	case <-time.After(pageTimeout):
+		return fmt.Errorf("%s: no answer within %v", method, pageTimeout)
 	}
 }
 
@@ -275,9 +234,9 @@ func (l *eventLog) since(from int) ([]cdpMessage, <-chan struct{}) {
 }
 
 // waitFor returns the first event called method from index from on, waiting
-// for it up to cdpTimeout.
+// for it up to pageTimeout.
 func (l *eventLog) waitFor(from int, method string) (cdpMessage, error) {
-	deadline := time.After(cdpTimeout)
+	deadline := time.After(pageTimeout)
 	for {
 		events, grown := l.since(from)
 		for _, event := range events {
@@ -289,21 +248,21 @@ func (l *eventLog) waitFor(from int, method string) (cdpMessage, error) {
 		select {
 		case <-grown:
 		case <-deadline:
-			return cdpMessage{}, fmt.Errorf("no %s event within %v", method, cdpTimeout)
+			return cdpMessage{}, fmt.Errorf("no %s event within %v", method, pageTimeout)
 		}
 	}
 }
 
-// tab is one page of the browser, driven through its own DevTools session.
-type tab struct {
+// cdpTab is one page of the browser, driven through its own DevTools session.
+type cdpTab struct {
 	t         *testing.T
-	browser   *browser
+	browser   *cdpBrowser
 	sessionID string
 	events    *eventLog
 }
 
 // newTab opens a blank tab, as a person does with Ctrl+T.
-func (b *browser) newTab() *tab {
+func (b *cdpBrowser) newTab() browserTab {
 	b.t.Helper()
 	var target struct{ TargetID string }
 	if err := b.send("", "Target.createTarget", map[string]any{"url": "about:blank"}, &target); err != nil {
@@ -315,14 +274,13 @@ func (b *browser) newTab() *tab {
 	if err := b.send("", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &session); err != nil {
 		b.t.Fatal(err)
 	}
-	tb := &tab{t: b.t, browser: b, sessionID: session.SessionID, events: b.eventsOf(session.SessionID)}
-	tb.do("Page.enable", nil, nil)    // for the events that say a page has loaded
-	tb.do("Network.enable", nil, nil) // for the events that say what the tab requested
+	tb := &cdpTab{t: b.t, browser: b, sessionID: session.SessionID, events: b.eventsOf(session.SessionID)}
+	tb.do("Page.enable", nil, nil) // for the events that say a page has loaded
 	return tb
 }
 
 // do sends a command to the tab's page, failing the test if it fails.
-func (tb *tab) do(method string, params, result any) {
+func (tb *cdpTab) do(method string, params, result any) {
 	tb.t.Helper()
 	if err := tb.browser.send(tb.sessionID, method, params, result); err != nil {
 		tb.t.Fatal(err)
@@ -331,7 +289,7 @@ func (tb *tab) do(method string, params, result any) {
 
 // open loads url in the tab, as if typed in the address bar, and waits until
 // the page it ends at, after any redirects, has loaded.
-func (tb *tab) open(url string) {
+func (tb *cdpTab) open(url string) {
 	tb.t.Helper()
 	tb.waitForLoadAfter(func() {
 		var navigation struct{ ErrorText string }
@@ -343,14 +301,14 @@ func (tb *tab) open(url string) {
 }
 
 // reload reloads the page, as the browser's Reload button does.
-func (tb *tab) reload() {
+func (tb *cdpTab) reload() {
 	tb.t.Helper()
 	tb.waitForLoadAfter(func() { tb.do("Page.reload", nil, nil) })
 }
 
 // back goes to the previous page of the tab's history, as the browser's Back
 // button does.
-func (tb *tab) back() {
+func (tb *cdpTab) back() {
 	tb.t.Helper()
 	var history struct {
 		CurrentIndex int
@@ -368,16 +326,16 @@ func (tb *tab) back() {
 
 // clickAndWait clicks what selector finds, and waits until the page that the
 // click leads to has loaded.
-func (tb *tab) clickAndWait(selector string) {
+func (tb *cdpTab) clickAndWait(selector string) {
 	tb.t.Helper()
 	tb.waitForLoadAfter(func() { tb.click(selector) })
 }
 
 // waitForLoadAfter does action, which must lead the tab to another page, and
 // waits until that page has loaded.
-func (tb *tab) waitForLoadAfter(action func()) {
+func (tb *cdpTab) waitForLoadAfter(action func()) {
 	tb.t.Helper()
-	from := tb.mark()
+	from := tb.events.len()
 	action()
 	navigated, err := tb.events.waitFor(from, "Page.frameNavigated")
 	if err != nil {
@@ -399,7 +357,7 @@ func (tb *tab) waitForLoadAfter(action func()) {
 
 // click presses and releases the left mouse button over the middle of the
 // element that selector finds, as a person does.
-func (tb *tab) click(selector string) {
+func (tb *cdpTab) click(selector string) {
 	tb.t.Helper()
 	var middle *struct{ X, Y float64 }
 	tb.evaluate(fmt.Sprintf(`(() => {
@@ -421,7 +379,7 @@ func (tb *tab) click(selector string) {
 
 // typeText types text into the field that selector finds, in place of what
 // the field held.
-func (tb *tab) typeText(selector, text string) {
+func (tb *cdpTab) typeText(selector, text string) {
 	tb.t.Helper()
 	var found bool
 	tb.evaluate(fmt.Sprintf(`(() => {
@@ -439,7 +397,7 @@ func (tb *tab) typeText(selector, text string) {
 
 // evaluate runs a JavaScript expression in the page and decodes its value
 // into result unless that is nil.
-func (tb *tab) evaluate(expression string, result any) {
+func (tb *cdpTab) evaluate(expression string, result any) {
 	tb.t.Helper()
 	var evaluation struct {
 		Result           struct{ Value json.RawMessage }
@@ -466,7 +424,7 @@ func jsString(s string) string {
 }
 
 // url returns the address of the page the tab shows.
-func (tb *tab) url() string {
+func (tb *cdpTab) url() string {
 	tb.t.Helper()
 	var url string
 	tb.evaluate("location.href", &url)
@@ -474,7 +432,7 @@ func (tb *tab) url() string {
 }
 
 // text returns the text of the page as a person reads it.
-func (tb *tab) text() string {
+func (tb *cdpTab) text() string {
 	tb.t.Helper()
 	var text string
 	tb.evaluate("document.body.innerText", &text)
@@ -482,61 +440,42 @@ func (tb *tab) text() string {
 }
 
 // has reports whether something on the page matches selector.
-func (tb *tab) has(selector string) bool {
+func (tb *cdpTab) has(selector string) bool {
 	tb.t.Helper()
 	var found bool
 	tb.evaluate(fmt.Sprintf("document.querySelector(%s) !== null", jsString(selector)), &found)
 	return found
 }
 
-// cookie is a cookie as the browser keeps it.
-type cookie struct {
-	Name     string
-	Value    string
-	Domain   string
-	Path     string
-	Expires  float64 // seconds since 1970; -1 with Session
-	HTTPOnly bool
-	Secure   bool
-	Session  bool   // kept until the browser closes, having no expiry
-	SameSite string // "Strict", "Lax" or "None"; "" when the cookie did not say
-}
-
-// cookies returns the cookies the browser would send with a request to url.
-func (tb *tab) cookies(url string) []cookie {
+// cookies returns the cookies the browser would send with a request for
+// the page the tab shows.
+func (tb *cdpTab) cookies() []cookie {
 	tb.t.Helper()
-	var answer struct{ Cookies []cookie }
-	tb.do("Network.getCookies", map[string]any{"urls": []string{url}}, &answer)
-	return answer.Cookies
-}
-
-// mark returns a position in the tab's events, to ask later what happened
-// from there on.
-func (tb *tab) mark() int {
-	return tb.events.len()
-}
-
-// requestsSince returns the URL of every request the tab has made since
-// mark, including each step of a redirect.
-func (tb *tab) requestsSince(mark int) []string {
-	tb.t.Helper()
-	events, _ := tb.events.since(mark)
-	var urls []string
-	for _, event := range events {
-		if event.Method != "Network.requestWillBeSent" {
-			continue
+	var answer struct {
+		Cookies []struct {
+			Name, Value, Domain, Path string
+			HTTPOnly, Secure, Session bool
+			SameSite                  string
 		}
-		var params struct{ Request struct{ URL string } }
-		if err := json.Unmarshal(event.Params, &params); err != nil {
-			tb.t.Fatalf("%s: %v", event.Method, err)
-		}
-		urls = append(urls, params.Request.URL)
 	}
-	return urls
+	tb.do("Network.getCookies", nil, &answer)
+	cookies := make([]cookie, len(answer.Cookies))
+	for i, c := range answer.Cookies {
+		cookies[i] = cookie(c)
+	}
+	return cookies
+}
+
+// title returns the page's title.
+func (tb *cdpTab) title() string {
+	tb.t.Helper()
+	var title string
+	tb.evaluate("document.title", &title)
+	return title
 }
 
 // screenshot returns a PNG image of what the tab shows.
-func (tb *tab) screenshot() []byte {
+func (tb *cdpTab) screenshot() []byte {
 	tb.t.Helper()
 	var shot struct{ Data []byte } // base64 in the JSON, which encoding/json decodes
 	tb.do("Page.captureScreenshot", map[string]any{"format": "png"}, &shot)
