@@ -52,11 +52,16 @@ func run(environ []string) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.Server.LogLevel}))
+	logger := newLogger(os.Stderr, cfg.Server)
 	if !cfg.EnvFileFound {
 		logger.Info("no .env file; using the process environment only", "file", cfg.EnvFile)
 	}
-	logger.Info("settings loaded", "settings", cfg)
+	logger.Info("settings loaded", "settings", cfg.Summary())
+	logger.Debug("every setting", "settings", cfg)
+	if !cfg.Session.CookieSecure {
+		logger.Warn("session cookie sent without Secure and the __Host- prefix: REDIRECT_URL is plain http " +
+			"on loopback, where some browsers (Safari's WebKit) drop a Secure cookie")
+	}
 
 	store, err := session.NewFileStore(cfg.Session.Dir, []byte(cfg.Session.Secret.Reveal()), nil)
 	if err != nil {
@@ -113,7 +118,9 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 		}
 	}
 	sessions, err := session.NewManager(store, session.Options{
-		CookieName:             cfg.Session.CookieName,
+		CookieName: cfg.Session.CookieName,
+		// Settings allow a cookie without Secure only when REDIRECT_URL
+		// is plain http on loopback: local development.
 		InsecureCookieOverHTTP: !cfg.Session.CookieSecure,
 		IdleTimeout:            cfg.Session.IdleTimeout,
 		AbsoluteTimeout:        cfg.Session.AbsoluteTimeout,
@@ -137,8 +144,12 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 	if n := cfg.Server.LoginRateLimit; n > 0 {
 		limit = &oauth.RateLimit{PerMinute: n, Burst: n, TrustedProxies: cfg.Server.TrustedProxies}
 	}
+	pending := &oauth.PendingLimit{
+		Max:    cfg.Server.MaxPendingSessions,
+		Window: cfg.Session.IdleTimeout + cfg.Session.SweepInterval,
+	}
 	login := oauth.NewLogin(client, func(w http.ResponseWriter, _ *http.Request, f oauth.Failure) { showError(w, f) },
-		oauth.LoginOptions{Logger: logger, RateLimit: limit})
+		oauth.LoginOptions{Logger: logger, RateLimit: limit, PendingLimit: pending})
 
 	// protect puts a page behind the login: adding a protected page is one
 	// line below.
@@ -153,12 +164,15 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", protect(home(pages, logger)))
+	// Logout ends here, on a public page, so that it never starts a new
+	// login by itself.
+	mux.Handle("GET "+oauth.SignedOutPath, sessions.Middleware(login.SignedOut(signedOut(pages, logger))))
 	mux.Handle("GET "+settings.CallbackPath, sessions.Middleware(http.HandlerFunc(login.Callback)))
 	mux.Handle("POST /logout", refuseLargeBody(logout.Handler(sessions.Middleware(http.HandlerFunc(login.Logout))), showError))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	if cfg.Server.InsecureDevProvider {
 		logger.Warn("development provider mounted at /dev/oauth/: anyone can log in as anyone")
-		mux.Handle("/dev/oauth/", http.StripPrefix("/dev/oauth", oauthtest.New(oauthtest.Config{
+		mux.Handle(settings.DevProviderPath+"/", http.StripPrefix(settings.DevProviderPath, oauthtest.New(oauthtest.Config{
 			ClientID:     cfg.OAuth.ClientID,
 			ClientSecret: cfg.OAuth.ClientSecret.Reveal(),
 			RedirectURL:  cfg.OAuth.RedirectURL,
@@ -266,6 +280,20 @@ func home(pages *templates.Pages, logger *slog.Logger) http.HandlerFunc {
 	}
 }
 
+// signedOut renders the page logout ends on: logged out, or, for a visitor
+// who opens it while still logged in, who they are.
+func signedOut(pages *templates.Pages, logger *slog.Logger) func(http.ResponseWriter, *http.Request, *oauth.User) {
+	return func(w http.ResponseWriter, _ *http.Request, u *oauth.User) {
+		var data templates.SignedOut
+		if u != nil {
+			data.Username = u.Username
+		}
+		if err := pages.RenderSignedOut(w, data); err != nil {
+			logger.Error("render signed-out page", "err", err)
+		}
+	}
+}
+
 // newServer sets a bound on every phase of a connection: Go's defaults are
 // no timeouts at all, which lets a slow client hold a connection forever
 // (SECURITY-CHECKLIST #52).
@@ -275,12 +303,27 @@ func newServer(cfg settings.Settings, h http.Handler, logger *slog.Logger) *http
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
-		// The callback waits on two calls to the provider.
-		WriteTimeout:   2*cfg.OAuth.Timeout + 10*time.Second,
+		// Long enough for a callback that waits on every provider call.
+		WriteTimeout:   cfg.Server.WriteTimeout,
 		IdleTimeout:    60 * time.Second,
 		MaxHeaderBytes: 32 << 10,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+}
+
+// newLogger writes text for a person at a terminal and JSON for a log
+// collector, unless LOG_FORMAT says which.
+func newLogger(stderr *os.File, s settings.Server) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: s.LogLevel}
+	text := s.LogFormat == settings.LogFormatText
+	if s.LogFormat == settings.LogFormatAuto {
+		info, err := stderr.Stat()
+		text = err == nil && info.Mode()&os.ModeCharDevice != 0
+	}
+	if text {
+		return slog.New(slog.NewTextHandler(stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(stderr, opts))
 }
 
 // logRequests writes one log record per request. It logs the path but

@@ -14,12 +14,14 @@ import (
 // visitors to the provider, the callback that logs them in, and logout. It
 // needs [session.Manager.Middleware] to run before it.
 type Login struct {
-	client *Client
-	fail   FailurePage
-	logger *slog.Logger
+	client  *Client
+	fail    FailurePage
+	logger  *slog.Logger
 	now     func() time.Time
 	limit   *RateLimit
 	pending *PendingLimit
+
+	signedOutPath string
 }
 
 // LoginOptions are the optional parts of a Login.
@@ -34,18 +36,25 @@ type LoginOptions struct {
 	// PendingLimit bounds the session records that login starts create
 	// for new visitors, across all clients; nil means no bound.
 	PendingLimit *PendingLimit
+
+	// SignedOutPath is the local page that logout ends on; SignedOutPath
+	// (the constant) when empty. Serve it with [Login.SignedOut].
+	SignedOutPath string
 }
 
 // NewLogin returns a Login that uses client to talk to the provider and
 // fail to show failures.
 func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
 	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now,
-		limit: opts.RateLimit, pending: opts.PendingLimit}
+		limit: opts.RateLimit, pending: opts.PendingLimit, signedOutPath: opts.SignedOutPath}
 	if l.logger == nil {
 		l.logger = slog.Default()
 	}
 	if l.now == nil {
 		l.now = time.Now
+	}
+	if l.signedOutPath == "" {
+		l.signedOutPath = SignedOutPath
 	}
 	return l
 }

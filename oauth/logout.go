@@ -8,14 +8,19 @@ import (
 )
 
 // Logout ends the visitor's session: the server-side record is deleted
-// first, then the cookie is expired (SECURITY-CHECKLIST #36). Mount it for
-// POST only, behind a cross-origin check, so another site cannot log the
-// visitor out (#37).
+// first, then the cookie is expired, so a copy of the cookie names nothing
+// (OWASP Session Management Cheat Sheet, "Session Expiration"). Mount it
+// for POST only, behind a cross-origin check, so another site cannot log
+// the visitor out.
 //
 // With an OpenID Connect provider that offers a logout endpoint, the
 // browser goes on there, so that the person is logged out of the provider
-// too; otherwise it goes to the home page. Neither target comes from the
-// request (#47).
+// too, and the provider sends it back to the post-logout redirect URL;
+// otherwise it goes straight to the signed-out page ([Login.SignedOut]).
+// Never to a protected page: that would start a new login at once, and a
+// provider that remembers the person would log them straight back in. No
+// target comes from the request, so logout cannot be made to redirect
+// anywhere else (open redirects: RFC 9700 §4.11).
 func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 	sess := session.FromRequest(r)
 	logID := sess.LogID()
@@ -31,10 +36,12 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 	l.logger.Info("logout", "event", "logout", "session", logID)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
-	// Ask the browser to forget what this site stored, including cached
-	// pages of the logged-in user.
-	h.Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
-	target := "/"
+	// Ask the browser to forget this site's cached pages and storage. Not
+	// "cookies": that clears the cookies of the whole registrable domain,
+	// so logging out of app.example.com would log the person out of every
+	// other *.example.com site. The session cookie is expired by name.
+	h.Set("Clear-Site-Data", `"cache", "storage"`)
+	target := l.signedOutPath
 	if l.client.cfg.EndSessionURL != "" {
 		target = l.client.endSessionURL(idToken)
 	}

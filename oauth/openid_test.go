@@ -15,11 +15,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"oauthlogin/oauth/oauthtest"
+	"oauthlogin/session"
 )
 
 // jwtPart decodes part i (0 the header, 1 the claims) of a JWT, unverified,
@@ -346,8 +348,8 @@ func TestIssue4_LogoutAtEndSessionEndpoint(t *testing.T) {
 				t.Error("the session record is still on disk after logout")
 			}
 			if !tt.endSession {
-				if resp.Status != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-					t.Errorf("logout: %v, want a 303 to /", resp)
+				if resp.Status != http.StatusSeeOther || resp.Header.Get("Location") != SignedOutPath {
+					t.Errorf("logout: %v, want a 303 to %s", resp, SignedOutPath)
 				}
 				return
 			}
@@ -437,4 +439,115 @@ func TestChecklist45_54_LoginRateLimit(t *testing.T) {
 		}
 		h.assertLoggedIn(t, b.cookie)
 	})
+}
+
+// padIDToken makes the provider's ID tokens larger by n bytes, in the
+// signature part, which the harness's stand-in verifier does not read.
+func padIDToken(n int) func(http.ResponseWriter, *http.Request, http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, as http.Handler) {
+		if r.URL.Path != "/token" {
+			as.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		as.ServeHTTP(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			panic("the provider's token response is not JSON: " + rec.Body.String())
+		}
+		if idToken, ok := body["id_token"].(string); ok {
+			body["id_token"] = idToken + strings.Repeat("A", n)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(body)
+	}
+}
+
+// TestIssue10_LargeIDTokenIsNotKept logs in with an ID token of 60 KiB,
+// just under what a session record may hold: the login succeeds, the
+// session loads on the next page view (no second login), the token is not
+// kept, and logout at the provider goes on without id_token_hint.
+func TestIssue10_LargeIDTokenIsNotKept(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{openID: true, provider: padIDToken(60 << 10)})
+	b := h.newBrowser()
+	mark := h.logs.Len()
+	b.login(t, "/private")
+	if n := len(h.lastIDToken()); n < 60<<10 {
+		t.Fatalf("the provider's ID token has %d bytes, want at least 60 KiB", n)
+	}
+	if resp := b.get("/private"); resp.Status != http.StatusOK || resp.Body != "hello "+testUser {
+		t.Fatalf("the page after login: %v, want it shown to %s", resp, testUser)
+	}
+	if rec, _ := h.readRecord(b.cookie); rec.Values.IDToken != "" {
+		t.Errorf("the session keeps an ID token of %d bytes", len(rec.Values.IDToken))
+	}
+	var noted bool
+	for _, e := range h.eventsSince(t, mark) {
+		noted = noted || e.str("event") == "id_token_not_kept"
+	}
+	if !noted {
+		t.Error("no id_token_not_kept record in the log")
+	}
+	resp := b.do(http.MethodPost, "/logout", sameOrigin)
+	if loc := resp.location(t); resp.Status != http.StatusSeeOther || loc.Query().Has("id_token_hint") ||
+		loc.Query().Get("client_id") != testClientID {
+		t.Errorf("logout: %v, want a 303 to the provider with client_id and without id_token_hint", resp)
+	}
+}
+
+// TestIssue10_LoginTooLargeForTheSession: when the logged-in session would
+// be larger than the store takes (here the application had already stored
+// nearly 64 KiB in it, and the profile is long), the visitor gets a page
+// that says so, 502, not a loop back to the provider, and the log says
+// why.
+func TestIssue10_LoginTooLargeForTheSession(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("n", maxProfileField)
+	h := newHarness(t, harnessOptions{provider: answerAt("/user", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": 1, "login": testUser, "name": long, "email": long})
+	})})
+	b := h.newBrowser()
+	authURL, _ := b.startLogin(t, "/private")
+
+	// Fill the record to 100 bytes short of the limit: it still loads,
+	// and the user (over 500 bytes) cannot join it.
+	path := h.recordPath(b.cookie)
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(file, &rec); err != nil {
+		t.Fatal(err)
+	}
+	values := rec["values"].(map[string]any)
+	values["app"] = ""
+	file, _ = json.Marshal(rec)
+	values["app"] = strings.Repeat("x", session.MaxRecordSize-len(file)-100)
+	file, _ = json.Marshal(rec)
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The store keeps the record's expiry in the file's times.
+	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+
+	callback, _ := h.approve(t, authURL)
+	mark := h.logs.Len()
+	resp := b.get(callback)
+	if resp.Status != http.StatusBadGateway || !strings.HasPrefix(resp.Body, "The provider sent more than this site can keep") {
+		t.Errorf("callback: %v, want the 502 page", resp)
+	}
+	events := h.eventsSince(t, mark)
+	if len(events) != 1 || events[0].str("event") != "session_record_too_large" {
+		t.Errorf("logged %v, want one session_record_too_large record", events)
+	}
+	h.assertAnonymous(t, b.cookie)
 }

@@ -44,7 +44,38 @@ const maxProfileField = 256
 // endpoint. The token travels only in the Authorization header, never in
 // the URL, where logs and Referer headers would keep it (RFC 6750 §2.1;
 // RFC 9700 §4.3.2).
+//
+// A profile without a user name (Google's, for one) shows the e-mail
+// address in its place, or at worst the id, rather than nothing.
 func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
+	u, err := c.fetchProfile(ctx, tok)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Email == "" && c.cfg.EmailsURL != "" {
+		u.Email, err = c.primaryEmail(ctx, tok)
+		if err != nil {
+			return User{}, fmt.Errorf("fetch user: %w", err)
+		}
+	}
+	if u.Username == "" {
+		u.Username = u.Email
+	}
+	if u.Username == "" {
+		u.Username = u.Subject
+	}
+	// The bounds hold for every source of a field, the e-mail list too: a
+	// record too large to load again would start a new login on every
+	// page view.
+	if err := u.check(); err != nil {
+		return User{}, fmt.Errorf("fetch user: %w", err)
+	}
+	return u, nil
+}
+
+// fetchProfile asks the user endpoint and returns its fields as the
+// provider gave them, with nothing filled in.
+func (c *Client) fetchProfile(ctx context.Context, tok *Token) (User, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.UserURL, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("fetch user: %w", err)
@@ -66,12 +97,6 @@ func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("fetch user: %w", err)
 	}
-	if u.Email == "" && c.cfg.EmailsURL != "" {
-		u.Email, err = c.primaryEmail(ctx, tok)
-		if err != nil {
-			return User{}, fmt.Errorf("fetch user: %w", err)
-		}
-	}
 	return u, nil
 }
 
@@ -79,7 +104,8 @@ func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
 // GitHub's names first (id, login, name, email) and falls back to OpenID
 // Connect's (sub, preferred_username), so most providers work unchanged.
 // The id must be there: without it there is no stable way to know who
-// this is.
+// this is. Only name fields fill Username: with OpenID Connect the
+// profile's e-mail address is unverified, and must never pass for a name.
 func parseUser(body []byte, fields UserFields) (User, error) {
 	// UseNumber keeps a numeric id exact: as a float64, ids past 2^53
 	// would be rounded, and two accounts could share one.
@@ -102,14 +128,6 @@ func parseUser(body []byte, fields UserFields) (User, error) {
 	}
 	if u.Subject == "" {
 		return User{}, fmt.Errorf("%w: profile has no id or sub", ErrUnexpectedResponse)
-	}
-	// Google's profile, for one, has no user name: show the e-mail
-	// address, or at worst the id, rather than nothing.
-	if u.Username == "" {
-		u.Username = u.Email
-	}
-	if u.Username == "" {
-		u.Username = u.Subject
 	}
 	if err := u.check(); err != nil {
 		return User{}, err

@@ -109,8 +109,8 @@ func TestChecklist29_ProfileMapping(t *testing.T) {
 			&User{Subject: "248289761001", Username: "ada", Email: "ada@example.test"}},
 		{"#29 display name with markup kept as data", `{"id":7,"login":"ada","name":"<img src=x onerror=alert(1)>"}`,
 			&User{Subject: "7", Username: "ada", Name: "<img src=x onerror=alert(1)>"}},
-		{"#29 no login name: the e-mail address stands in", `{"id":7,"email":"ada@example.test"}`,
-			&User{Subject: "7", Username: "ada@example.test", Email: "ada@example.test"}},
+		{"#29 no login name: only name fields fill it", `{"id":7,"email":"ada@example.test"}`,
+			&User{Subject: "7", Username: "", Email: "ada@example.test"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"net/url"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"oauthlogin/oauth"
 )
 
 // CallbackPath is the app's callback route, where the provider sends the
@@ -125,6 +128,12 @@ func Parse(vars map[string]string) (Settings, error) {
 	c.check(!devProvider || vars["REDIRECT_URL"] != "" || !strings.HasSuffix(addr, ":0"), "PORT",
 		"must not be 0 with INSECURE_DEV_PROVIDER: the development provider's URLs are derived from it")
 	s.Server.WriteTimeout = writeTimeout(s.OAuth)
+	// After logging out at an OpenID Connect provider, the browser comes
+	// back to the signed-out page unless the variable says otherwise; set
+	// empty, the provider decides.
+	if _, set := vars["POST_LOGOUT_REDIRECT_URL"]; !set && !c.failed["REDIRECT_URL"] {
+		s.OAuth.PostLogoutRedirectURL = siteOrigin(s.OAuth.RedirectURL) + oauth.SignedOutPath
+	}
 	c.check(0 < s.OAuth.Timeout && s.OAuth.Timeout <= time.Minute, "OAUTH_TIMEOUT",
 		"must be more than 0s and at most 60s")
 	c.check(provider != ProviderOIDC || issuer != "", "ISSUER",
@@ -209,4 +218,13 @@ func (c *checker) sessionDir() string {
 		return ""
 	}
 	return filepath.Join(cacheDir, "oauthlogin", "sessions")
+}
+
+// siteOrigin is the scheme and host of a URL that has been checked.
+func siteOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -56,21 +56,24 @@ func TestParseDefaults(t *testing.T) {
 			WriteTimeout:       30 * time.Second,
 		},
 		OAuth: OAuth{
-			Provider:       "generic",
-			ClockSkew:      time.Minute,
-			ClientID:       "client-id",
-			ClientSecret:   NewSecret("client-secret"),
-			AuthorizeURL:   "https://provider.example/authorize",
-			TokenURL:       "https://provider.example/token",
-			UserURL:        "https://provider.example/user",
-			RedirectURL:    "https://app.example/oauth/callback",
-			Scope:          "read write",
-			Prompt:         "login",
-			ApprovalPrompt: "auto",
-			ResponseType:   "code",
-			GrantType:      "authorization_code",
-			AuthMethod:     "client_secret_post",
-			Timeout:        10 * time.Second,
+			Provider:  "generic",
+			ClockSkew: time.Minute,
+			// Logout at an OpenID Connect provider comes back to the
+			// signed-out page.
+			PostLogoutRedirectURL: "https://app.example/signed-out",
+			ClientID:              "client-id",
+			ClientSecret:          NewSecret("client-secret"),
+			AuthorizeURL:          "https://provider.example/authorize",
+			TokenURL:              "https://provider.example/token",
+			UserURL:               "https://provider.example/user",
+			RedirectURL:           "https://app.example/oauth/callback",
+			Scope:                 "read write",
+			Prompt:                "login",
+			ApprovalPrompt:        "auto",
+			ResponseType:          "code",
+			GrantType:             "authorization_code",
+			AuthMethod:            "client_secret_post",
+			Timeout:               10 * time.Second,
 		},
 		Session: Session{
 			Dir:             "/var/lib/oauthlogin/sessions",
@@ -493,5 +496,27 @@ func TestWriteTimeoutCoversEveryProviderCall(t *testing.T) {
 				t.Errorf("WriteTimeout = %v; %d calls of up to 60s each need more than %v", s.Server.WriteTimeout, tt.calls, min)
 			}
 		})
+	}
+}
+
+// The post-logout redirect URL defaults to the signed-out page on the
+// app's own origin; set empty, none is sent and the provider decides.
+func TestPostLogoutRedirectURL(t *testing.T) {
+	for _, tt := range []struct {
+		value *string
+		want  string
+	}{
+		{nil, "https://app.example:8443/signed-out"},
+		{ptr(""), ""},
+		{ptr("https://app.example/bye"), "https://app.example/bye"},
+	} {
+		s, err := Parse(with(map[string]*string{"REDIRECT_URL": ptr("https://app.example:8443/oauth/callback"),
+			"POST_LOGOUT_REDIRECT_URL": tt.value}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.OAuth.PostLogoutRedirectURL != tt.want {
+			t.Errorf("POST_LOGOUT_REDIRECT_URL %v: got %q, want %q", tt.value, s.OAuth.PostLogoutRedirectURL, tt.want)
+		}
 	}
 }

@@ -100,8 +100,10 @@ var variables = []Variable{
 	{Name: "CLOCK_SKEW", Default: "1m",
 		Meaning: "How far the provider's clock may be from ours when ID token times are checked. From 1s to 5m."},
 	{Name: "POST_LOGOUT_REDIRECT_URL",
-		Meaning: "With OpenID Connect: where the provider sends the browser after logging out there " +
-			"(sent as post_logout_redirect_uri; register it with the provider)."},
+		Meaning: "With OpenID Connect end-session logout: where the provider sends the browser after logging " +
+			"out there, sent as post_logout_redirect_uri; register it with the provider. Default: the app's " +
+			"signed-out page, the origin of REDIRECT_URL followed by " + oauth.SignedOutPath + ". " +
+			"Set it empty to send none and let the provider decide."},
 
 	{Name: "SECRET", Required: true,
 		Meaning: "Key for the HMAC that names session files and correlates log lines. At least 32 characters; " +

@@ -1,5 +1,5 @@
 // Package templates renders the application's HTML pages: the home page
-// of a logged-in user and the error page. The templates are embedded in the
+// of a logged-in user, the page that logout ends on, and the error page. The templates are embedded in the
 // binary, so it runs from any directory, and html/template escapes every
 // value by its context, so a user named <script>…</script> is only text.
 package templates
@@ -19,8 +19,9 @@ var files embed.FS
 
 // Pages holds the parsed templates. It is safe for concurrent use.
 type Pages struct {
-	home  *template.Template
-	error *template.Template
+	home      *template.Template
+	signedOut *template.Template
+	error     *template.Template
 }
 
 // Parse parses the embedded templates.
@@ -29,11 +30,15 @@ func Parse() (*Pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
+	signedOut, err := template.ParseFS(files, "layout.html", "signed_out.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
 	errorPage, err := template.ParseFS(files, "layout.html", "error.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
-	return &Pages{home: home, error: errorPage}, nil
+	return &Pages{home: home, signedOut: signedOut, error: errorPage}, nil
 }
 
 // Home is what the home page shows.
@@ -41,6 +46,13 @@ type Home struct {
 	Username string
 	Name     string
 	Email    string
+}
+
+// SignedOut is what the page after logout shows. Username is empty once
+// the visitor is logged out; a visitor who opens the page while still
+// logged in (from a bookmark, say) is told so, with the logout button.
+type SignedOut struct {
+	Username string
 }
 
 // Error is what the error page shows: words for people, never error text.
@@ -53,6 +65,11 @@ type Error struct {
 // RenderHome writes the home page.
 func (p *Pages) RenderHome(w http.ResponseWriter, data Home) error {
 	return render(w, p.home, http.StatusOK, data)
+}
+
+// RenderSignedOut writes the page that logout ends on.
+func (p *Pages) RenderSignedOut(w http.ResponseWriter, data SignedOut) error {
+	return render(w, p.signedOut, http.StatusOK, data)
 }
 
 // RenderError writes the error page with the given status.

@@ -83,16 +83,56 @@ func TestChecklist15_PagesLoadNothingFromElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home, failure := httptest.NewRecorder(), httptest.NewRecorder()
+	home, failure, out, stillIn := httptest.NewRecorder(), httptest.NewRecorder(), httptest.NewRecorder(), httptest.NewRecorder()
 	pages.RenderHome(home, Home{Username: "ada"})
 	pages.RenderError(failure, Error{Status: 400, Title: "t", Message: "m"})
+	pages.RenderSignedOut(out, SignedOut{})
+	pages.RenderSignedOut(stillIn, SignedOut{Username: "ada"})
 	external := regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"(https?:)?//`)
-	for name, body := range map[string]string{"home": home.Body.String(), "error": failure.Body.String()} {
+	for name, body := range map[string]string{"home": home.Body.String(), "error": failure.Body.String(),
+		"signed out": out.Body.String(), "still logged in": stillIn.Body.String()} {
 		if external.MatchString(body) {
 			t.Errorf("%s page refers to another origin: %s", name, external.FindString(body))
 		}
 		if strings.Contains(strings.ToLower(body), "<script") {
 			t.Errorf("%s page has a script", name)
 		}
+	}
+}
+
+// The page after logout says so and offers one way back in, a plain GET of
+// the home page; opened while still logged in, it says who and offers
+// logout instead.
+func TestSignedOutPage(t *testing.T) {
+	pages, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := httptest.NewRecorder()
+	if err := pages.RenderSignedOut(out, SignedOut{}); err != nil {
+		t.Fatal(err)
+	}
+	body := out.Body.String()
+	for _, want := range []string{"<title>You are logged out</title>", `<form method="get" action="/">`, `id="log-in-again"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("signed-out page lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "/logout") {
+		t.Error("the signed-out page of a logged-out visitor offers to log out")
+	}
+
+	stillIn := httptest.NewRecorder()
+	if err := pages.RenderSignedOut(stillIn, SignedOut{Username: "<b>ada</b>"}); err != nil {
+		t.Fatal(err)
+	}
+	body = stillIn.Body.String()
+	for _, want := range []string{"still logged in", "&lt;b&gt;ada&lt;/b&gt;", `<form method="post" action="/logout">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("signed-out page with a live session lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "log-in-again") || strings.Contains(body, "You are logged out") {
+		t.Error("the page tells a logged-in visitor they are logged out")
 	}
 }

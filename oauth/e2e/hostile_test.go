@@ -45,7 +45,7 @@ import (
 //     into a log record would split it).
 func TestHostileInputs(t *testing.T) {
 	site := startApp(t, appOptions{Env: map[string]string{"SECRET": hostileSecret, "LOGIN_RATE_LIMIT": "0"}})
-	limited := startApp(t, appOptions{Env: map[string]string{"SECRET": hostileSecret}}) // the default limit, 20 a minute
+	limited := startApp(t, appOptions{Env: map[string]string{"SECRET": hostileSecret, "LOGIN_RATE_LIMIT": "20"}}) // a limit that 50 starts exceed
 
 	// Decoys outside the session directories. A store that joined the
 	// cookie to its directory would read, write or delete these; the
@@ -195,8 +195,8 @@ func hostileCases() []hostileCase {
 		{name: "#39 cookie with markup", build: func(h *hostileRun) attack {
 			return attack{cookie: sessionCookie + "=" + h.marker}
 		}, want: 302, newFiles: 1},
-		{name: "#32 the victim's ID in a cookie without the __Host- prefix", build: func(h *hostileRun) attack {
-			return attack{cookie: "session=" + h.victim.cookie}
+		{name: "#32 the victim's ID in a cookie under another name", build: func(h *hostileRun) attack {
+			return attack{cookie: "__Host-session=" + h.victim.cookie + "; sid=" + h.victim.cookie}
 		}, want: 302, newFiles: 1},
 		{name: "#32 the victim's ID in the query and in headers, not in the cookie", build: func(h *hostileRun) attack {
 			id := h.victim.cookie
@@ -455,7 +455,7 @@ func hostileCases() []hostileCase {
 		{name: "#47 POST /logout?redirect=https://evil.example", build: func(h *hostileRun) attack {
 			h.pendingState(h.attacker)
 			return attack{method: "POST", target: "/logout?redirect=https://evil.example&next=//evil.example&url=https://evil.example&return_to=" + h.qmarker}
-		}, want: 303, location: "/"},
+		}, want: 303, location: "/signed-out"},
 		{name: "#37 cross-site POST /logout from the victim's browser",
 			build: onVictim("POST", "/logout", "Sec-Fetch-Site: cross-site", "Origin: https://evil.example"), want: 403},
 		{name: "#37 POST /logout from the victim's browser with a foreign Origin",
@@ -466,7 +466,7 @@ func hostileCases() []hostileCase {
 		}, want: 413},
 		{name: "#39 POST /logout with the victim's file name as the cookie", build: func(h *hostileRun) attack {
 			return attack{method: "POST", target: "/logout", cookie: sessionCookie + "=" + h.victim.file}
-		}, want: 303, location: "/"},
+		}, want: 303, location: "/signed-out"},
 
 		// #54: past the limit, a forged X-Forwarded-For from an untrusted
 		// peer does not buy a new bucket.

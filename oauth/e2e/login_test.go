@@ -21,7 +21,11 @@ import (
 // redirect can be inspected. The browser test (browser_test.go) covers what
 // only a real browser shows.
 
-const sessionCookie = "__Host-session"
+// sessionCookie is the cookie's name in these tests, which serve the app
+// over plain http on loopback: there it goes without Secure and so without
+// the __Host- prefix (TestCookieOverHTTPSIsSecureWithHostPrefix covers
+// https).
+const sessionCookie = "session"
 
 // visitor is one browser: a cookie jar, and a client that reports
 // redirects instead of following them.
@@ -217,8 +221,13 @@ func TestLoginEndToEnd(t *testing.T) {
 
 	// Logout: the file goes, the cookie is expired, the old ID is worthless.
 	out := v.do(http.MethodPost, a.URL+"/logout", url.Values{})
-	if out.status != http.StatusSeeOther || out.location != "/" {
-		t.Fatalf("logout: %d to %q, want 303 to /", out.status, out.location)
+	if out.status != http.StatusSeeOther || out.location != "/signed-out" {
+		t.Fatalf("logout: %d to %q, want 303 to /signed-out", out.status, out.location)
+	}
+	// The signed-out page is public: it says so, and starts no login.
+	if page := v.get(a.URL + "/signed-out"); page.status != http.StatusOK || page.location != "" ||
+		!strings.Contains(page.body, "You are logged out") {
+		t.Errorf("signed-out page: %d to %q, want 200 saying \"You are logged out\":\n%s", page.status, page.location, page.body)
 	}
 	if !strings.Contains(out.header.Get("Set-Cookie"), "Max-Age=0") {
 		t.Errorf("logout Set-Cookie %q does not expire the cookie", out.header.Get("Set-Cookie"))
