@@ -2,9 +2,9 @@ package settings
 
 import (
 	"fmt"
-	"net/url"
 	"log/slog"
 	"net"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
