@@ -3,6 +3,8 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -162,6 +164,30 @@ func TestRateLimitSettings(t *testing.T) {
 		bad["PROVIDER"] = "github"
 		if _, err := Parse(credentials(bad)); err == nil {
 			t.Errorf("Parse accepted %v", bad)
+		}
+	}
+}
+
+// The providers' URLs live in package oauth's presets, beside the client
+// that uses them; settings only maps them to variable names. A URL typed
+// here again would drift from the preset.
+func TestSettingsHasNoProviderURLOfItsOwn(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, host := range []string{"github.com", "gitlab.com", "google.com"} {
+			if strings.Contains(string(src), host) {
+				t.Errorf("%s names %s: take it from the oauth presets", name, host)
+			}
 		}
 	}
 }
