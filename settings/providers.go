@@ -97,7 +97,7 @@ func devProviderDefaults(addr string) map[string]string {
 	}
 }
 
-// gitLabURL is the GitLab instance: gitlab.com unless GITLAB_URL names a
+// gitLabURL is the GitLab instance: the public one unless GITLAB_URL names a
 // self-hosted one.
 func gitLabURL(vars map[string]string) string {
 	if v := vars["GITLAB_URL"]; v != "" {
