@@ -131,13 +131,14 @@ func (l *Login) takePending(sess *session.Session, state string) (pendingLogin, 
 	return p, refused
 }
 
-// maxKeptIDToken is the largest ID token kept in the session for logout.
-// ID tokens are a kilobyte or two; a provider that packs group lists into
-// them can send tens of kilobytes, enough to take a session record past
-// what a store accepts, which would make the login fail or loop. Without
-// the token, logout at the provider still works: the provider asks the
-// person to confirm (OpenID Connect RP-Initiated Logout 1.0 §2).
-const maxKeptIDToken = 8 << 10
+// maxKeptIDToken is the largest ID token kept in the session for logout:
+// an eighth of what a session record may hold. ID tokens are a kilobyte or
+// two; a provider that packs group lists into them can send tens of
+// kilobytes, enough to take the record past session.MaxRecordSize, and then
+// the login could not be saved. Without the token, logout at the provider
+// still works: the provider asks the person to confirm (OpenID Connect
+// RP-Initiated Logout 1.0 §2).
+const maxKeptIDToken = session.MaxRecordSize / 8
 
 // idTokenToKeep returns the ID token to keep in the session for logout at
 // the provider, as its id_token_hint, or "" when there is none to keep.
@@ -169,8 +170,15 @@ func (c *Client) checkIss(iss string) error {
 }
 
 // sessionStoreFailed answers a callback whose session could not be read
-// or saved.
+// or saved. A record too large to save is the provider's doing (a profile
+// or tokens larger than any session can hold), not an outage: the visitor
+// is told so, rather than sent round the login again.
 func (l *Login) sessionStoreFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, session.ErrRecordTooLarge) {
+		l.logger.Error("callback: the login is too large to keep in the session", "event", "session_record_too_large", "err", err)
+		l.fail(w, r, failLoginTooLarge)
+		return
+	}
 	l.logger.Error("callback: save session", "event", "session_store_error", "err", err)
 	l.fail(w, r, failSessionStore)
 }

@@ -11,8 +11,7 @@ import (
 
 // maxResponseSize bounds what the client reads from the provider. A token
 // response or a profile is a few kilobytes; a provider that sends more is
-// broken or hostile, and reading on would let it fill our memory
-// (SECURITY-CHECKLIST #21).
+// broken or hostile, and reading on would let it fill our memory.
 const maxResponseSize = 1 << 20
 
 // Exchange redeems an authorization code for an access token at the token
@@ -21,7 +20,7 @@ const maxResponseSize = 1 << 20
 //
 // It makes exactly one request: a code may be used only once (RFC 6749
 // §4.1.2), so a failed exchange is never retried, not even after a
-// timeout (SECURITY-CHECKLIST #23).
+// timeout: the provider may have redeemed it before the answer was lost.
 func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, error) {
 	form := url.Values{}
 	form.Set("grant_type", "authorization_code")

@@ -32,6 +32,9 @@ var (
 		"The login provider reported a problem. Please try again."}
 	failProviderBroken = Failure{http.StatusBadGateway, "The provider gave an unexpected answer",
 		"The login provider's answer could not be used. Please try again in a moment."}
+	failLoginTooLarge = Failure{http.StatusBadGateway, "The provider sent more than this site can keep",
+		"The login provider's answer about you is too large to keep in your session, so you are not logged in. " +
+			"Please tell the site's administrator."}
 	failProviderUnreachable = Failure{http.StatusBadGateway, "The provider could not be reached",
 		"The login provider did not accept a connection. Please try again in a moment."}
 	failProviderTimeout = Failure{http.StatusGatewayTimeout, "The provider did not answer",

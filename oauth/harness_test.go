@@ -137,7 +137,7 @@ func (l *logBuffer) recordsSince(t *testing.T, from int) []logRecord {
 var loginEvents = map[string]bool{
 	"login_started": true, "callback_rejected": true, "token_exchange_failed": true,
 	"user_fetch_failed": true, "login_succeeded": true, "logout": true, "session_store_error": true,
-	"id_token_invalid": true, "rate_limited": true,
+	"id_token_invalid": true, "rate_limited": true, "id_token_not_kept": true, "session_record_too_large": true,
 }
 
 // eventsSince returns the records with a login event logged since offset from.

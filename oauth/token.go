@@ -30,7 +30,7 @@ type tokenResponse struct {
 }
 
 // parseTokenResponse reads a token endpoint's answer. It succeeds only when
-// all of these hold (RFC 6749 §5.1, §5.2, §7.1; SECURITY-CHECKLIST #19):
+// all of these hold (RFC 6749 §5.1, §5.2, §7.1):
 //
 //   - the status is 2xx;
 //   - the body has no error member, whatever the status: GitHub, for one,
@@ -40,7 +40,8 @@ type tokenResponse struct {
 //     whose type it does not understand.
 //
 // The body is JSON, or form-encoded as GitHub sends when not asked for JSON;
-// any other content type is refused (SECURITY-CHECKLIST #18).
+// any other content type is refused, since a body read as the wrong
+// format could yield a token the provider never issued.
 func parseTokenResponse(status int, contentType string, body []byte) (*Token, error) {
 	resp, err := decodeTokenResponse(contentType, body)
 	if err != nil {
