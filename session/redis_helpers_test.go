@@ -26,7 +26,7 @@ const testRedisPassword = "test password: p@ss/wörd"
 // testRedis is a redis-server that a test started on a free loopback port,
 // with a password, no persistence and a temporary directory.
 type testRedis struct {
-	t    *testing.T
+	t    testing.TB
 	port string
 	dir  string
 	tls  *testCA // set when the server speaks TLS only
@@ -36,7 +36,7 @@ type testRedis struct {
 
 // redisServerPath finds redis-server, or skips the test (fails it under
 // CI=true, where a missing server is a broken machine, not a choice).
-func redisServerPath(t *testing.T) string {
+func redisServerPath(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -52,7 +52,7 @@ func redisServerPath(t *testing.T) string {
 // startRedis starts a server; withTLS makes it speak TLS only, with a
 // certificate from a CA the test makes. The server is stopped when the
 // test ends.
-func startRedis(t *testing.T, withTLS bool) *testRedis {
+func startRedis(t testing.TB, withTLS bool) *testRedis {
 	t.Helper()
 	r := &testRedis{t: t, dir: t.TempDir()}
 	if withTLS {
@@ -207,7 +207,7 @@ type testCA struct {
 	caFile, certFile, keyFile string
 }
 
-func newTestCA(t *testing.T, dir string) *testCA {
+func newTestCA(t testing.TB, dir string) *testCA {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -258,7 +258,7 @@ func newTestCA(t *testing.T, dir string) *testCA {
 	return ca
 }
 
-func writePEM(t *testing.T, path, kind string, der []byte) {
+func writePEM(t testing.TB, path, kind string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)

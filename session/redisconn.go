@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -171,19 +172,22 @@ func (p *redisPool) get(ctx context.Context) (*redisConn, error) {
 
 // put gives c back after an operation. A connection on which anything
 // failed other than a command the server refused is closed: its state is
-// unknown. A network failure closes the idle ones too, since they most
-// likely lost their server as well (a restart), and the next operation
-// should not find out again on each of them.
+// unknown. A broken connection closes the idle ones too, since they most
+// likely lost their server as well (a restart), and the next operations
+// should not find out again on each of them; a timeout or a garbled reply
+// says nothing about the others.
 func (p *redisPool) put(c *redisConn, err error) {
 	var refused redisError
-	if err == nil || errors.As(err, &refused) {
+	switch {
+	case err == nil || errors.As(err, &refused):
 		c.reused, c.changing = true, false
 		p.idle <- c
-	} else {
+	case errors.Is(err, errProtocol) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		c.Close()
-		if !errors.Is(err, errProtocol) {
-			p.closeIdle()
-		}
+	default:
+		c.Close()
+		p.closeIdle()
 	}
 	<-p.slots
 }

@@ -1,10 +1,12 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 )
@@ -79,6 +81,19 @@ type RedisStore struct {
 // at start-up rather than at its first visitor. key keys the hash that names
 // the keys. ctx bounds the check, on top of opts.Timeout.
 func NewRedisStore(ctx context.Context, key []byte, opts RedisOptions) (*RedisStore, error) {
+	s, err := newRedisStore(key, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("session redis store at %s: %w", s.pool.cfg.addr, err)
+	}
+	return s, nil
+}
+
+// newRedisStore is NewRedisStore without the check.
+func newRedisStore(key []byte, opts RedisOptions) (*RedisStore, error) {
 	if len(key) == 0 {
 		return nil, errors.New("session redis store: empty key")
 	}
@@ -113,10 +128,6 @@ func NewRedisStore(ctx context.Context, key []byte, opts RedisOptions) (*RedisSt
 		size = 16
 	}
 	s.pool = newRedisPool(cfg, size)
-	if err := s.Ping(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("session redis store at %s: %w", cfg.addr, err)
-	}
 	return s, nil
 }
 
@@ -165,11 +176,16 @@ func (s *RedisStore) do(ctx context.Context, op func(c *redisConn) error) error 
 		if !stop() && err == nil {
 			err = context.Cause(ctx)
 		}
-		replay := err != nil && c.reused && !c.changing && ctx.Err() == nil && isNetworkError(err)
+		replay := c.reused && !c.changing && err != nil && isNetworkError(err)
 		s.pool.put(c, err)
-		if ctx.Err() != nil && err != nil {
+		if err == nil {
+			return nil
+		}
+		// The socket's deadline is ctx's, and may pass a moment before
+		// ctx notices.
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
 			// The deadline, not the server, ended the operation: say so.
-			return fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+			return fmt.Errorf("%w (%w)", cmp.Or(context.Cause(ctx), context.DeadlineExceeded), err)
 		}
 		if !replay {
 			return err

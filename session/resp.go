@@ -18,9 +18,9 @@ type reply struct {
 	kind  byte    // one of '+', '-', ':', '$', '*'
 	str   string  // '+' simple string, '-' error text
 	num   int64   // ':' integer
-	bulk  []byte  // '$' bulk string; nil for the null bulk string
-	array []reply // '*' array; nil for the null array
-	null  bool    // '$' or '*' sent as length -1
+	bulk  []byte  // '$' bulk string
+	array []reply // '*' array
+	null  bool    // '$' or '*' sent with length -1: no value at all
 }
 
 // Bounds on what a reply may hold. The store asks for nothing larger than
@@ -72,8 +72,8 @@ func readReplyDepth(r *bufio.Reader, depth int) (reply, error) {
 	case '+', '-':
 		return reply{kind: kind, str: string(rest)}, nil
 	case ':':
-		n, err := strconv.ParseInt(string(rest), 10, 64)
-		if err != nil {
+		n, ok := parseDecimal(rest)
+		if !ok {
 			return reply{}, fmt.Errorf("%w: bad integer %q", errProtocol, rest)
 		}
 		return reply{kind: kind, num: n}, nil
@@ -133,12 +133,32 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 // parseLength parses the length of a bulk string or an array: -1 (null),
 // or from 0 to max.
 func parseLength(b []byte, max int64) (int64, error) {
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
+	n, ok := parseDecimal(b)
+	if !ok {
 		return 0, fmt.Errorf("%w: bad length %q", errProtocol, b)
 	}
 	if n < -1 || n > max {
 		return 0, fmt.Errorf("%w: length %d out of bounds", errProtocol, n)
 	}
 	return n, nil
+}
+
+// parseDecimal parses a number the way a server writes one: an optional
+// minus sign and digits, without a plus sign or leading zeros, so that one
+// number has one spelling.
+func parseDecimal(b []byte) (int64, bool) {
+	digits := b
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || digits[0] == '0' && len(b) > 1 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
 }

@@ -1,0 +1,562 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// realClock is a fakeClock set to the real time: Redis counts time to live
+// on its own clock.
+func realClock() *fakeClock {
+	c := newFakeClock()
+	c.now = time.Now()
+	return c
+}
+
+// TestRedisStoreKeyAndTimeToLive: a record lives under the prefix and the
+// keyed hash of its ID, and Redis drops it at its expiry.
+func TestRedisStoreKeyAndTimeToLive(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	s := r.newStore(clock.Now)
+	id := mustID(t)
+	if err := s.Save(id, []byte("{}"), clock.Now().Add(90*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	key := "session:" + hmacHex(testStoreKey, id)
+	if keys := r.keys(); len(keys) != 1 || keys[0] != key {
+		t.Fatalf("keys %q, want [%q]", keys, key)
+	}
+	if ttl := r.do("PTTL", key).num; ttl < 85_000 || ttl > 90_000 {
+		t.Errorf("time to live %d ms, want about 90000", ttl)
+	}
+	// A record already past its expiry is not kept at all.
+	if err := s.Save(id, []byte("{}"), clock.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if keys := r.keys(); len(keys) != 0 {
+		t.Errorf("an expired record was saved: %q", keys)
+	}
+}
+
+// TestRedisStoreKeyPrefix: two applications with their own prefixes share
+// one Redis without touching each other's keys.
+func TestRedisStoreKeyPrefix(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	opts := r.options(clock.Now)
+	opts.KeyPrefix = "app-two:"
+	two, err := NewRedisStore(context.Background(), testStoreKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer two.Close()
+	one := r.newStore(clock.Now)
+	id := mustID(t)
+	if err := one.Save(id, []byte(`{"app":1}`), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := two.Load(id); found || err != nil {
+		t.Errorf("the other prefix sees the record: found %v, err %v", found, err)
+	}
+	if keys := r.keys(); len(keys) != 1 || !strings.HasPrefix(keys[0], "session:") {
+		t.Errorf("keys %q", keys)
+	}
+}
+
+// TestRedisChangeIsCompareAndSet: when another client changes the record
+// while fn runs, the change is not applied over it: fn runs again on the
+// new record, and both changes survive.
+func TestRedisChangeIsCompareAndSet(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	s, other := r.newStore(clock.Now), r.newStore(clock.Now)
+	id, expiry := mustID(t), clock.Now().Add(time.Hour)
+	if err := s.Save(id, []byte("a"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	err := s.Change(context.Background(), id, func(rec []byte, found bool) ([]Write, error) {
+		calls++
+		if calls == 1 {
+			if err := other.Save(id, append(rec, 'b'), expiry); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return []Write{{ID: id, Rec: append(rec, 'c'), Expiry: expiry}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 {
+		t.Errorf("fn ran %d times, want 2", calls)
+	}
+	if b, _, _ := s.Load(id); string(b) != "abc" {
+		t.Errorf("record %q, want %q: one change was lost", b, "abc")
+	}
+}
+
+// TestRedisChangeNeverWritesBackADeletedRecord: a delete by another client
+// while fn runs makes fn run again and find no record.
+func TestRedisChangeNeverWritesBackADeletedRecord(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	s, other := r.newStore(clock.Now), r.newStore(clock.Now)
+	id, expiry := mustID(t), clock.Now().Add(time.Hour)
+	if err := s.Save(id, []byte("a"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	var seen []bool
+	err := s.Change(context.Background(), id, func(rec []byte, found bool) ([]Write, error) {
+		seen = append(seen, found)
+		if len(seen) == 1 {
+			if err := other.Delete(id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !found {
+			return nil, nil
+		}
+		return []Write{{ID: id, Rec: []byte("changed"), Expiry: expiry}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seen) != "[true false]" {
+		t.Errorf("fn saw found = %v, want [true false]", seen)
+	}
+	if _, found, _ := s.Load(id); found {
+		t.Error("the deleted record was written back")
+	}
+}
+
+// TestRedisChangeGivesUpAfterBoundedConflicts: a record that keeps
+// changing makes Change give up with ErrConflict, not loop forever.
+func TestRedisChangeGivesUpAfterBoundedConflicts(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	s, other := r.newStore(clock.Now), r.newStore(clock.Now)
+	id, expiry := mustID(t), clock.Now().Add(time.Hour)
+	calls := 0
+	err := s.Change(context.Background(), id, func([]byte, bool) ([]Write, error) {
+		calls++
+		if err := other.Save(id, fmt.Appendf(nil, "%d", calls), expiry); err != nil {
+			t.Fatal(err)
+		}
+		return []Write{{ID: id, Rec: []byte("mine"), Expiry: expiry}}, nil
+	})
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("Change = %v, want ErrConflict", err)
+	}
+	if calls != maxChangeAttempts {
+		t.Errorf("fn ran %d times, want %d", calls, maxChangeAttempts)
+	}
+	if b, _, _ := s.Load(id); string(b) == "mine" {
+		t.Error("a change was applied over a conflict")
+	}
+}
+
+// TestRedisChangeAppliesAllOrNothing: fn's error comes back as it is and
+// nothing is written; writes to two keys happen together.
+func TestRedisChangeAppliesAllOrNothing(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	s := r.newStore(clock.Now)
+	oldID, newID, expiry := mustID(t), mustID(t), clock.Now().Add(time.Hour)
+	if err := s.Save(oldID, []byte("old"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	errStop := errors.New("stop")
+	err := s.Change(context.Background(), oldID, func([]byte, bool) ([]Write, error) {
+		return []Write{{ID: newID, Rec: []byte("new"), Expiry: expiry}}, errStop
+	})
+	if err != errStop {
+		t.Fatalf("Change = %v, want fn's error as it is", err)
+	}
+	if _, found, _ := s.Load(newID); found {
+		t.Error("a write was applied although fn failed")
+	}
+	err = s.Change(context.Background(), oldID, func(rec []byte, _ bool) ([]Write, error) {
+		return []Write{{ID: newID, Rec: rec, Expiry: expiry}, {ID: oldID}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, found, _ := s.Load(newID); !found || string(b) != "old" {
+		t.Errorf("new ID holds %q, %v", b, found)
+	}
+	if _, found, _ := s.Load(oldID); found {
+		t.Error("old ID kept its record")
+	}
+}
+
+// redisInstances are two Managers on one Redis, each with a store (and a
+// connection pool and locks) of its own: two instances of an application.
+func redisInstances(t *testing.T) (a, b *testApp) {
+	t.Helper()
+	r := startRedis(t, false)
+	clock := realClock()
+	return newAppOn(t, r.newStore(clock.Now), clock), newAppOn(t, r.newStore(clock.Now), clock)
+}
+
+// TestRedisTwoInstancesKeepBothPendingLogins: two tabs start a login at
+// the same moment on two instances; both pending logins are kept.
+func TestRedisTwoInstancesKeepBothPendingLogins(t *testing.T) {
+	a, b := redisInstances(t)
+	c := a.login()
+	calls := 0
+	a.serve(c, func(s *Session) {
+		err := s.Update(func(v *Values) error {
+			calls++
+			if calls == 1 {
+				// The other tab's request lands on the other instance
+				// between this one's read and write.
+				b.serve(c, func(s *Session) {
+					if err := s.Update(put("login-tab-2", "state2")); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			return v.Put("login-tab-1", "state1")
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	a.serve(c, func(s *Session) {
+		for _, key := range []string{"login-tab-1", "login-tab-2", "user"} {
+			if ok, _ := s.Get(key, new(string)); !ok {
+				t.Errorf("%s was lost", key)
+			}
+		}
+	})
+}
+
+// TestRedisLogoutOnOneInstanceIsNeverUndone: a logout on one instance
+// while another instance is changing the session: the change does not
+// bring the session back, on either instance.
+func TestRedisLogoutOnOneInstanceIsNeverUndone(t *testing.T) {
+	a, b := redisInstances(t)
+	c := a.login()
+	calls := 0
+	rec := a.serve(c, func(s *Session) {
+		err := s.Update(func(v *Values) error {
+			calls++
+			if calls == 1 {
+				b.serve(c, func(s *Session) {
+					if err := s.Destroy(); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			return v.Put("cart", "book")
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	for _, app := range []*testApp{a, b} {
+		if exists, user := app.visit(c); exists {
+			t.Errorf("the logged-out cookie names a session again (user %q)", user)
+		}
+	}
+	fresh := a.setCookie(rec)
+	if fresh == nil || fresh.Value == c.Value {
+		t.Fatalf("cookie %v, want a new session for the late change", fresh)
+	}
+	if exists, user := b.visit(fresh); !exists || user != "" {
+		t.Errorf("new session: exists %v, user %q; want one without the old user", exists, user)
+	}
+}
+
+// TestRedisTwoInstancesParallelUpdatesLoseNothing: 2 instances × 10
+// requests of one session each add a key at once; all 20 are kept.
+func TestRedisTwoInstancesParallelUpdatesLoseNothing(t *testing.T) {
+	a, b := redisInstances(t)
+	c := a.login()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		app := []*testApp{a, b}[i%2]
+		wg.Go(func() {
+			app.serve(c, func(s *Session) {
+				if err := s.Update(put(fmt.Sprintf("key%d", i), i)); err != nil {
+					t.Error(err)
+				}
+			})
+		})
+	}
+	wg.Wait()
+	a.serve(c, func(s *Session) {
+		for i := range 20 {
+			if ok, _ := s.Get(fmt.Sprintf("key%d", i), new(int)); !ok {
+				t.Errorf("key%d was lost", i)
+			}
+		}
+	})
+}
+
+// TestRedisForeignValueIsNoSession: whatever else is found under a
+// session's key (garbage, a value too large, another type) is no session,
+// and no error.
+func TestRedisForeignValueIsNoSession(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	a := newAppOn(t, r.newStore(clock.Now), clock)
+	for name, plant := range map[string][]string{
+		"garbage":  {"SET", "", "not json"},
+		"too big":  {"SET", "", strings.Repeat("{", MaxRecordSize+1)},
+		"a list":   {"RPUSH", "", "x"},
+		"a hash":   {"HSET", "", "f", "v"},
+		"an empty": {"SET", "", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			id := mustID(t)
+			plant[1] = "session:" + hmacHex(testStoreKey, id)
+			r.do(plant...)
+			if exists, _ := a.visit(&http.Cookie{Name: a.mgr.CookieName(), Value: id}); exists {
+				t.Error("a session was made of it")
+			}
+			// A new session can still start under that cookie's visitor.
+			a.serve(&http.Cookie{Name: a.mgr.CookieName(), Value: id}, func(s *Session) {
+				if err := s.Update(put("user", "bob")); err != nil {
+					t.Error(err)
+				}
+			})
+		})
+	}
+}
+
+// TestRedisWrongPasswordStopsStart: a wrong password fails NewRedisStore
+// with the server's reason and no secret.
+func TestRedisWrongPasswordStopsStart(t *testing.T) {
+	r := startRedis(t, false)
+	opts := r.options(nil)
+	opts.URL = (&url.URL{Scheme: "redis", User: url.UserPassword("default", "wrong-secret"), Host: "127.0.0.1:" + r.port}).String()
+	_, err := NewRedisStore(context.Background(), testStoreKey, opts)
+	if err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
+		t.Fatalf("NewRedisStore = %v, want WRONGPASS", err)
+	}
+	if strings.Contains(err.Error(), "wrong-secret") || strings.Contains(err.Error(), "p@ss") {
+		t.Errorf("the error shows a password: %v", err)
+	}
+	opts.URL = "redis://127.0.0.1:" + r.port
+	if _, err := NewRedisStore(context.Background(), testStoreKey, opts); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("NewRedisStore without a password = %v, want NOAUTH", err)
+	}
+}
+
+// TestRedisUnreachableStopsStart: nothing listening fails NewRedisStore
+// at once with the address.
+func TestRedisUnreachableStopsStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = NewRedisStore(context.Background(), testStoreKey, RedisOptions{URL: "redis://:secret@" + addr})
+	if err == nil || !strings.Contains(err.Error(), addr) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("NewRedisStore = %v, want an error naming %s and no password", err, addr)
+	}
+}
+
+// silentServer accepts connections and never answers: a Redis that hangs.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestRedisSlowServerIsBounded: a server that does not answer costs an
+// operation its Timeout, or less if the request's context ends first.
+func TestRedisSlowServerIsBounded(t *testing.T) {
+	addr := silentServer(t)
+	start := time.Now()
+	_, err := NewRedisStore(context.Background(), testStoreKey, RedisOptions{URL: "redis://" + addr, Timeout: 200 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("NewRedisStore on a silent server = %v, want DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %v with a 200ms timeout", took)
+	}
+
+	s, err := newRedisStore(testStoreKey, RedisOptions{URL: "redis://" + addr, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	if _, _, err := s.LoadContext(ctx, mustID(t)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("LoadContext = %v, want the request's DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %v with a 100ms request deadline", took)
+	}
+}
+
+// TestRedisRestartServesAgain: with Redis gone, operations fail with a
+// clear error; once it is back, the same store serves again at the first
+// try, although every connection it had is dead.
+func TestRedisRestartServesAgain(t *testing.T) {
+	r := startRedis(t, false)
+	clock := realClock()
+	s := r.newStore(clock.Now)
+	id, expiry := mustID(t), clock.Now().Add(time.Hour)
+	// Fill the pool with several connections.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if err := s.Save(id, []byte("{}"), expiry); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+
+	r.stop()
+	if _, _, err := s.Load(id); err == nil {
+		t.Fatal("Load with Redis stopped: no error")
+	}
+	r.start()
+	for i := range 4 {
+		if _, _, err := s.Load(id); err != nil {
+			t.Fatalf("Load %d after Redis came back: %v", i, err)
+		}
+	}
+	if err := s.Save(id, []byte("{}"), expiry); err != nil {
+		t.Fatalf("Save after Redis came back: %v", err)
+	}
+}
+
+// TestRedisOverTLS: a rediss:// URL speaks TLS and checks the server's
+// certificate: the test's CA is trusted when given, and a server whose CA
+// is not trusted is refused.
+func TestRedisOverTLS(t *testing.T) {
+	r := startRedis(t, true)
+	clock := realClock()
+	s := r.newStore(clock.Now)
+	id := mustID(t)
+	if err := s.Save(id, []byte(`{"tls":true}`), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if b, found, err := s.Load(id); !found || err != nil || string(b) != `{"tls":true}` {
+		t.Fatalf("Load over TLS = %q, %v, %v", b, found, err)
+	}
+	opts := r.options(nil)
+	opts.TLSConfig = nil // the system's roots, which do not hold the test CA
+	_, err := NewRedisStore(context.Background(), testStoreKey, opts)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("NewRedisStore trusting only the system roots = %v, want a certificate error", err)
+	}
+	opts.URL = strings.Replace(r.url(), "rediss://", "redis://", 1)
+	if _, err := NewRedisStore(context.Background(), testStoreKey, opts); err == nil {
+		t.Error("plain redis:// to a TLS port worked")
+	}
+}
+
+// TestRedisACLUserAndDatabase: a URL with a user logs in as that ACL user,
+// and a path selects the database.
+func TestRedisACLUserAndDatabase(t *testing.T) {
+	r := startRedis(t, false)
+	if rep := r.do("ACL", "SETUSER", "app", "on", ">app secret", "~session:*", "+@all"); rep.kind != '+' {
+		t.Fatalf("ACL SETUSER: %c%s", rep.kind, rep.str)
+	}
+	clock := realClock()
+	u := url.URL{Scheme: "redis", User: url.UserPassword("app", "app secret"), Host: "127.0.0.1:" + r.port, Path: "/3"}
+	s, err := NewRedisStore(context.Background(), testStoreKey, RedisOptions{URL: u.String(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Save(mustID(t), []byte("{}"), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if keys := r.keys(); len(keys) != 0 {
+		t.Errorf("database 0 holds %q; the record belongs in database 3", keys)
+	}
+	if n := r.do("DBSIZE").num; n != 0 {
+		t.Errorf("DBSIZE of database 0 = %d", n)
+	}
+	u.User = url.UserPassword("app", "not it")
+	if _, err := NewRedisStore(context.Background(), testStoreKey, RedisOptions{URL: u.String()}); err == nil {
+		t.Error("a wrong ACL password was accepted")
+	}
+}
+
+// TestParseRedisURL: the URL forms the store takes, and refusals that
+// never repeat the URL (it may hold a password).
+func TestParseRedisURL(t *testing.T) {
+	good := map[string]redisConfig{
+		"redis://localhost":                      {addr: "localhost:6379"},
+		"redis://:pw@10.0.0.1:7000/2":            {addr: "10.0.0.1:7000", password: "pw", db: 2},
+		"redis://user:p%40ss@[::1]:6380/":        {addr: "[::1]:6380", username: "user", password: "p@ss"},
+		"rediss://default:pw@cache.example:6380": {addr: "cache.example:6380", username: "default", password: "pw"},
+	}
+	for raw, want := range good {
+		got, err := parseRedisURL(raw)
+		if err != nil {
+			t.Errorf("%s: %v", raw, err)
+			continue
+		}
+		if (got.tls != nil) != strings.HasPrefix(raw, "rediss:") {
+			t.Errorf("%s: TLS %v", raw, got.tls != nil)
+		}
+		if got.tls != nil && (got.tls.ServerName != "cache.example" || got.tls.InsecureSkipVerify) {
+			t.Errorf("%s: TLS config %+v", raw, got.tls)
+		}
+		got.tls = nil
+		if got != want {
+			t.Errorf("%s: %+v, want %+v", raw, got, want)
+		}
+	}
+	for _, raw := range []string{
+		"http://:secretpw@host:6379",
+		"redis://:secretpw@host:99999",
+		"redis://:secretpw@host:6379/x",
+		"redis://:secretpw@host:6379/0?tls_insecure=1",
+		"redis://user@host:6379",
+		"redis://:secretpw@:6379",
+		"redis://:secretpw@host:port\x7f",
+		"secretpw",
+	} {
+		_, err := parseRedisURL(raw)
+		if err == nil {
+			t.Errorf("%q accepted", raw)
+		} else if strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("%q: the error shows the password: %v", raw, err)
+		}
+	}
+}
