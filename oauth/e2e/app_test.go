@@ -175,8 +175,11 @@ func (a *app) readLogs(stderr io.Reader, listening chan<- struct{}) {
 		a.logs = append(a.logs, line)
 		a.mu.Unlock()
 
+		// The record is JSON, or slog's text with LOG_FORMAT=text.
 		var record struct{ Msg string }
-		if json.Unmarshal([]byte(line), &record) == nil && record.Msg == "listening" && listening != nil {
+		ready := json.Unmarshal([]byte(line), &record) == nil && record.Msg == "listening" ||
+			strings.Contains(line, " msg=listening ")
+		if ready && listening != nil {
 			close(listening)
 			listening = nil
 		}
