@@ -63,7 +63,7 @@ func run(environ []string) error {
 			"on loopback, where some browsers (Safari's WebKit) drop a Secure cookie")
 	}
 
-	store, err := session.NewFileStore(cfg.Session.Dir, []byte(cfg.Session.Secret.Reveal()), nil)
+	store, runSweeper, err := openSessionStore(cfg.Session)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func run(environ []string) error {
 	defer stop()
 
 	var sweeper sync.WaitGroup
-	sweeper.Go(func() { store.RunSweeper(ctx, cfg.Session.SweepInterval, logger) })
+	sweeper.Go(func() { runSweeper(ctx, logger) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- server.Serve(ln) }()
@@ -102,6 +102,35 @@ func run(environ []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// openSessionStore opens the store SESSION_STORE names, with the sweep
+// that removes its expired sessions. A Redis store is asked to answer at
+// once, so that a wrong address or password stops the start-up with the
+// reason (and never the URL, which may hold the password). Redis drops
+// expired sessions itself: it needs no sweep.
+func openSessionStore(s settings.Session) (session.Store, func(context.Context, *slog.Logger), error) {
+	key := []byte(s.Secret.Reveal())
+	if s.Store == settings.SessionStoreRedis {
+		ctx, cancel := context.WithTimeout(context.Background(), s.RedisTimeout)
+		defer cancel()
+		store, err := session.NewRedisStore(ctx, key, session.RedisOptions{
+			URL:       s.RedisURL.Reveal(),
+			KeyPrefix: s.RedisKeyPrefix,
+			Timeout:   s.RedisTimeout,
+			PoolSize:  s.RedisPoolSize,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return store, func(context.Context, *slog.Logger) {}, nil
+	}
+	store, err := session.NewFileStore(s.Dir, key, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	sweep := func(ctx context.Context, logger *slog.Logger) { store.RunSweeper(ctx, s.SweepInterval, logger) }
+	return store, sweep, nil
 }
 
 // newHandler builds the application: its routes and the middleware around
@@ -154,8 +183,8 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger)
 	// protect puts a page behind the login: adding a protected page is one
 	// line below.
 	protect := func(h http.HandlerFunc) http.Handler { return sessions.Middleware(login.Require(h)) }
-	// Logout changes state, so only a same-origin POST may trigger it
-	// (SECURITY-CHECKLIST #37).
+	// Logout changes state, so only a same-origin POST may trigger it:
+	// another site must not be able to log the visitor out.
 	logout := http.NewCrossOriginProtection()
 	logout.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		showError(w, oauth.Failure{Status: http.StatusForbidden, Title: "Request refused",
@@ -257,7 +286,7 @@ const maxFormBody = 4 << 10
 
 // refuseLargeBody reads a POST's body before next runs and refuses one over
 // maxFormBody with 413, so a client cannot make the server read megabytes
-// it never needed (SECURITY-CHECKLIST #53).
+// it never needed.
 func refuseLargeBody(next http.Handler, showError func(http.ResponseWriter, oauth.Failure)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
@@ -296,7 +325,7 @@ func signedOut(pages *templates.Pages, logger *slog.Logger) func(http.ResponseWr
 
 // newServer sets a bound on every phase of a connection: Go's defaults are
 // no timeouts at all, which lets a slow client hold a connection forever
-// (SECURITY-CHECKLIST #52).
+// (slowloris).
 func newServer(cfg settings.Settings, h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Addr:              cfg.Server.Addr,
@@ -328,7 +357,7 @@ func newLogger(stderr *os.File, s settings.Server) *slog.Logger {
 
 // logRequests writes one log record per request. It logs the path but
 // never the query, cookies or headers: a callback's query holds the code
-// and state (SECURITY-CHECKLIST #58).
+// and state, which must never reach a log (OWASP Logging Cheat Sheet).
 func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -11,7 +11,7 @@ import "net/url"
 // Every value comes from configuration or from fresh randomness, never
 // from the request: in particular redirect_uri is always the configured
 // one, byte for byte, never built from the Host header (RFC 9700 §4.1;
-// SECURITY-CHECKLIST #4).
+// RFC 6749 §4.1.3 asks for the same value in the token request).
 func (c *Client) AuthCodeURL(state, codeChallenge, nonce string) string {
 	// AuthorizeURL was validated at start-up; some providers put fixed
 	// parameters in it, which are kept.

@@ -84,7 +84,7 @@ func UserFromRequest(r *http.Request) (User, bool) {
 // Only a top-level GET or HEAD starts a login. Anything else from an
 // anonymous visitor (a form POST, a script's fetch) gets 401: a redirect
 // would lose the request body, and a login started by a script is not a
-// person logging in (SECURITY-CHECKLIST #6).
+// person logging in.
 func (l *Login) Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// What a protected URL shows depends on who asks: no cache may keep

@@ -9,7 +9,7 @@ import (
 // randomToken returns 32 bytes from crypto/rand as 43 characters of
 // unpadded base64url. It serves for both the state (RFC 6749 §10.12 asks
 // for a value an attacker cannot guess; 256 bits is well past the 128
-// that RFC 9700 §4.7.1 and SECURITY-CHECKLIST #2 ask for) and the PKCE
+// that is the usual floor for such a value) and the PKCE
 // code verifier (RFC 7636 §4.1 asks for 43 to 128 characters of high
 // entropy; 32 random bytes is its own recommendation).
 func randomToken() string {

@@ -11,7 +11,7 @@ const maxReturnPath = 2048
 // safeReturnPath returns target if it is a path on this site, and "/"
 // otherwise. After login the visitor is sent to the page they first asked
 // for, and a redirect to anywhere else would make this application an open
-// redirector (RFC 9700 §4.11.1; RFC 6749 §10.15; SECURITY-CHECKLIST #46).
+// redirector (RFC 9700 §4.11.1; RFC 6749 §10.15).
 //
 // A path on this site starts with exactly one "/". Browsers read "//host"
 // and, leniently, "/\host" as another host, and drop tabs and newlines

@@ -18,7 +18,8 @@ type User struct {
 	// Issuer and Subject identify the account: Subject is the provider's
 	// stable identifier, which, unlike a user name or an e-mail address,
 	// never changes or passes to someone else, and Issuer says which
-	// provider's identifier it is (SECURITY-CHECKLIST #29).
+	// provider's identifier it is (OpenID Connect Core §5.7: only iss
+	// and sub together identify a user).
 	Issuer   string `json:"iss,omitempty"`
 	Subject  string `json:"sub"`
 	Username string `json:"username"`

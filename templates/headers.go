@@ -14,7 +14,7 @@ import (
 const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
 
 // SecurityHeaders sets the headers every response should carry
-// (SECURITY-CHECKLIST #55): the content security policy above, no MIME
+// (OWASP HTTP Headers Cheat Sheet): the content security policy above, no MIME
 // sniffing, no framing for older browsers, and a Referer that names only
 // this site's origin to others. With hsts, browsers are also told to use
 // https only; send it only from a site that is served over https.
@@ -34,7 +34,7 @@ func SecurityHeaders(next http.Handler, hsts bool) http.Handler {
 
 // Recover turns a panic in a handler into the plain error page with status
 // 500. Go's server would recover too, but it would drop the connection
-// without an answer (SECURITY-CHECKLIST #56). The stack goes to the log,
+// without an answer. The stack goes to the log,
 // never to the visitor.
 func (p *Pages) Recover(next http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
