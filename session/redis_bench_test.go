@@ -11,12 +11,14 @@ import (
 // RedisStore (a redis-server on loopback that the benchmark starts), side
 // by side:
 //
-//	go test -run '^$' -bench Stores -benchmem ./session/
-//
 //   - Load: one logged-in session's record.
 //   - Save: the record written over itself.
 //   - Change: a read-modify-write of the record, as Session.Update makes
 //     it (for the FileStore, what the Manager does under its lock).
+//
+// Run it with
+//
+//	go test -run '^$' -bench Stores -benchmem ./session/
 func BenchmarkStores(b *testing.B) {
 	stores := map[string]func(b *testing.B) Store{
 		"FileStore": func(b *testing.B) Store {

@@ -89,6 +89,11 @@ func Parse(vars map[string]string) (Settings, error) {
 			AbsoluteTimeout: c.duration("SESSION_ABSOLUTE_TIMEOUT"),
 			SweepInterval:   c.duration("SESSION_SWEEP_INTERVAL"),
 			Secret:          NewSecret(c.required("SECRET")),
+			Store:           c.oneOf("SESSION_STORE", SessionStoreFile, SessionStoreRedis),
+			RedisURL:        NewSecret(c.text("REDIS_URL")),
+			RedisKeyPrefix:  c.text("REDIS_KEY_PREFIX"),
+			RedisTimeout:    c.duration("REDIS_TIMEOUT"),
+			RedisPoolSize:   c.count("REDIS_POOL_SIZE"),
 		},
 	}
 
@@ -154,6 +159,14 @@ func Parse(vars map[string]string) (Settings, error) {
 	// A ticker needs a positive interval, and sweeping more often than
 	// once a second would only burn disk reads.
 	c.check(s.Session.SweepInterval >= time.Second, "SESSION_SWEEP_INTERVAL", "must be at least 1s")
+	if s.Session.Store == SessionStoreRedis {
+		if err := checkRedisURL(s.Session.RedisURL.Reveal()); err != nil {
+			c.problem("REDIS_URL", err.Error())
+		}
+	}
+	c.check(10*time.Millisecond <= s.Session.RedisTimeout && s.Session.RedisTimeout <= time.Minute,
+		"REDIS_TIMEOUT", "must be from 10ms to 1m")
+	c.check(s.Session.RedisPoolSize >= 1, "REDIS_POOL_SIZE", "must be at least 1")
 
 	if err := c.err(); err != nil {
 		return Settings{}, err

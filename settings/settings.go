@@ -114,7 +114,19 @@ type Session struct {
 	AbsoluteTimeout time.Duration
 	SweepInterval   time.Duration
 	Secret          Secret // HMAC key for session file names and log correlation
+
+	Store          string // SessionStoreFile or SessionStoreRedis
+	RedisURL       Secret // it may hold a password
+	RedisKeyPrefix string
+	RedisTimeout   time.Duration
+	RedisPoolSize  int
 }
+
+// The values SESSION_STORE accepts.
+const (
+	SessionStoreFile  = "file"  // session.FileStore in Dir
+	SessionStoreRedis = "redis" // session.RedisStore at RedisURL
+)
 
 // LogValue summarizes the settings for the start-up log, with secrets
 // redacted, so slog.Info("settings", "settings", s) is safe.
@@ -191,5 +203,10 @@ func (s Session) LogValue() slog.Value {
 		slog.String("absolute_timeout", s.AbsoluteTimeout.String()),
 		slog.String("sweep_interval", s.SweepInterval.String()),
 		slog.Any("secret", s.Secret),
+		slog.String("store", s.Store),
+		slog.Any("redis_url", s.RedisURL),
+		slog.String("redis_key_prefix", s.RedisKeyPrefix),
+		slog.String("redis_timeout", s.RedisTimeout.String()),
+		slog.Int("redis_pool_size", s.RedisPoolSize),
 	)
 }

@@ -130,3 +130,23 @@ func checkCookieName(name string) error {
 	}
 	return nil
 }
+
+// checkRedisURL checks the form of REDIS_URL; the session store reads the
+// rest (user, password, database) when it connects. The messages never
+// quote the value, which may hold a password.
+func checkRedisURL(raw string) error {
+	if raw == "" {
+		return errors.New("must be set when SESSION_STORE is redis")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("must be a URL such as redis://:password@host:6379/0")
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return errors.New("must start with redis:// or rediss:// (TLS)")
+	}
+	if u.Hostname() == "" {
+		return errors.New("must name a host, as in redis://:password@host:6379/0")
+	}
+	return nil
+}

@@ -123,6 +123,22 @@ var variables = []Variable{
 			"Four to eight hours, about a working day, suits office use."},
 	{Name: "SESSION_SWEEP_INTERVAL", Default: "5m",
 		Meaning: "How often expired session files are deleted. At least 1s."},
+	{Name: "SESSION_STORE", Default: SessionStoreFile,
+		Meaning: "Where sessions are kept: " + SessionStoreFile + " (one file each in SESSION_DIR: one machine, " +
+			"or several sharing the directory, with the limits session/README.md lists) or " + SessionStoreRedis +
+			" (REDIS_URL: several instances, each change to a session atomic across all of them)."},
+	{Name: "REDIS_URL",
+		Meaning: "With SESSION_STORE=redis: redis://[user:password@]host:port[/db], or rediss://… for TLS, with " +
+			"the server's certificate checked against the system's roots (SSL_CERT_FILE adds a CA). A password " +
+			"alone logs in as the default user; a user and password, as that ACL user. Never logged."},
+	{Name: "REDIS_KEY_PREFIX", Default: "oauthlogin:session:",
+		Meaning: "Start of every session key in Redis, so that one Redis can serve several apps."},
+	{Name: "REDIS_TIMEOUT", Default: "2s",
+		Meaning: "Bound on each Redis operation (connecting, logging in, the commands) within a request. " +
+			"From 10ms to 1m."},
+	{Name: "REDIS_POOL_SIZE", Default: "16",
+		Meaning: "Connections each instance keeps open to Redis at most; a request waits within REDIS_TIMEOUT " +
+			"when all are busy. At least 1."},
 
 	{Name: "ADDR",
 		Meaning: "Listen address host:port. When unset it is built from HOST and PORT."},
