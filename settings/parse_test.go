@@ -83,6 +83,10 @@ func TestParseDefaults(t *testing.T) {
 			AbsoluteTimeout: 8 * time.Hour,
 			SweepInterval:   5 * time.Minute,
 			Secret:          NewSecret(strings.Repeat("s", 32)),
+			Store:           "file",
+			RedisKeyPrefix:  "oauthlogin:session:",
+			RedisTimeout:    2 * time.Second,
+			RedisPoolSize:   16,
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
