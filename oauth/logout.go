@@ -52,6 +52,12 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 // Logout 1.0 §2). The ID token tells the provider whose session to end;
 // client_id lets it check the post-logout redirect URI against this
 // client's registration.
+//
+// This is the one place a token goes into a URL, where browser history
+// and the provider's logs may keep it. The specification puts it there,
+// and it is an ID token, not an access token: it grants no access to any
+// API and goes only to the provider that issued it. Without it the
+// provider asks the person to confirm the logout.
 func (c *Client) endSessionURL(idToken string) string {
 	u, err := url.Parse(c.cfg.EndSessionURL)
 	if err != nil {
