@@ -24,7 +24,7 @@ func TestShippedEnvFilesAreValid(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			vars, err := ParseDotenv(f, file)
+			vars, err := ParseDotenv(f, file, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

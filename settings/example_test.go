@@ -100,11 +100,19 @@ func ExampleValidationError() {
 func ExampleParseDotenv() {
 	file := `# Values for local development
 export CLIENT_ID=my-app
-CLIENT_SECRET='s3cr#t'   # single quotes: taken literally
-SCOPE="openid profile"
+CLIENT_SECRET='s3cr#t${x}'   # single quotes: taken literally
+BASE_URL=http://${HOST:-localhost}:5000
+REDIRECT_URL="${BASE_URL}/oauth/callback"
 PROMPT=
 `
-	vars, err := settings.ParseDotenv(strings.NewReader(file), "env/local/.env")
+	// A real caller passes os.LookupEnv. Here the process environment has
+	// HOST, which wins over the default in ${HOST:-localhost}.
+	processEnv := map[string]string{"HOST": "127.0.0.1"}
+	lookupEnv := func(key string) (string, bool) {
+		value, ok := processEnv[key]
+		return value, ok
+	}
+	vars, err := settings.ParseDotenv(strings.NewReader(file), "env/local/.env", lookupEnv)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -112,13 +120,14 @@ PROMPT=
 		fmt.Printf("%s=%q\n", key, vars[key])
 	}
 
-	_, err = settings.ParseDotenv(strings.NewReader("A=1\nB=\"unclosed\n"), "env/local/.env")
+	_, err = settings.ParseDotenv(strings.NewReader("A=1\nB=\"unclosed\n"), "env/local/.env", lookupEnv)
 	fmt.Println(err)
 	// Output:
+	// BASE_URL="http://127.0.0.1:5000"
 	// CLIENT_ID="my-app"
-	// CLIENT_SECRET="s3cr#t"
+	// CLIENT_SECRET="s3cr#t${x}"
 	// PROMPT=""
-	// SCOPE="openid profile"
+	// REDIRECT_URL="http://127.0.0.1:5000/oauth/callback"
 	// env/local/.env:2: B: unterminated double quote
 }
 

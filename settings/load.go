@@ -36,7 +36,7 @@ func Load(root string, environ []string) (Settings, error) {
 	}
 
 	path := filepath.Join(root, "env", environment, ".env")
-	vars, found, err := readDotenvFile(path)
+	vars, found, err := readDotenvFile(path, processVars)
 	if err != nil {
 		return Settings{}, err
 	}
@@ -59,9 +59,12 @@ func Load(root string, environ []string) (Settings, error) {
 	return s, nil
 }
 
-// readDotenvFile parses the .env file at path. A missing file gives no
-// variables and found == false.
-func readDotenvFile(path string) (vars map[string]string, found bool, err error) {
+// readDotenvFile parses the .env file at path, expanding ${...} with
+// processVars first, as python-dotenv's load_dotenv does. A missing file
+// gives no variables and found == false. A setting that the file fills
+// with a secret through ${...} is a [*ValidationError], since it would be
+// logged.
+func readDotenvFile(path string, processVars map[string]string) (vars map[string]string, found bool, err error) {
 	file, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return make(map[string]string), false, nil
@@ -70,11 +73,17 @@ func readDotenvFile(path string) (vars map[string]string, found bool, err error)
 		return nil, false, fmt.Errorf("settings file: %w", err)
 	}
 	defer file.Close()
-	vars, err = ParseDotenv(file, path)
+	bindings, err := parseDotenv(file, path, func(key string) (string, bool) {
+		value, ok := processVars[key]
+		return value, ok
+	})
 	if err != nil {
 		return nil, true, err
 	}
-	return vars, true, nil
+	if problems := secretExpansionProblems(path, bindings); len(problems) > 0 {
+		return nil, true, &ValidationError{Problems: problems}
+	}
+	return dotenvValues(bindings), true, nil
 }
 
 // environMap turns "KEY=value" entries into a map. As with os.Getenv, the
