@@ -429,23 +429,26 @@ func TestRedisSlowServerIsBounded(t *testing.T) {
 
 // TestRedisRestartServesAgain: with Redis gone, operations fail with a
 // clear error; once it is back, the same store serves again at the first
-// try, although every connection it had is dead.
+// try, although every connection it had is dead, whether or not an
+// operation found out while Redis was down.
 func TestRedisRestartServesAgain(t *testing.T) {
 	r := startRedis(t, false)
 	clock := realClock()
 	s := r.newStore(clock.Now)
 	id, expiry := mustID(t), clock.Now().Add(time.Hour)
-	// Fill the pool with several connections.
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			if err := s.Save(id, []byte("{}"), expiry); err != nil {
-				t.Error(err)
-			}
-		})
+	fillPool := func() {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if err := s.Save(id, []byte("{}"), expiry); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 
+	fillPool()
 	r.stop()
 	if _, _, err := s.Load(id); err == nil {
 		t.Fatal("Load with Redis stopped: no error")
@@ -454,6 +457,17 @@ func TestRedisRestartServesAgain(t *testing.T) {
 	for i := range 4 {
 		if _, _, err := s.Load(id); err != nil {
 			t.Fatalf("Load %d after Redis came back: %v", i, err)
+		}
+	}
+
+	// A restart that no operation saw: the pool is full of connections
+	// that the old server's end closed.
+	fillPool()
+	r.stop()
+	r.start()
+	for i := range 4 {
+		if _, _, err := s.Load(id); err != nil {
+			t.Fatalf("Load %d after an unseen restart: %v", i, err)
 		}
 	}
 	if err := s.Save(id, []byte("{}"), expiry); err != nil {
