@@ -28,7 +28,8 @@ const (
 //
 //   - A file is named by an HMAC-SHA-256 of the session ID, never the ID
 //     itself, so a directory listing, a backup or a log of paths yields
-//     nothing that works as a cookie (SECURITY-CHECKLIST #40).
+//     nothing that works as a cookie (OWASP Session Management Cheat
+//     Sheet: session IDs are secrets wherever they are kept).
 //   - Every write goes to a temporary file in the same directory, is synced,
 //     and is then renamed over the old file. Rename replaces a file
 //     atomically on POSIX file systems, so a reader or a crash sees the old
@@ -38,11 +39,15 @@ const (
 //     without opening a single file. Its access time is set just after,
 //     so that reading a session never writes to the disk.
 //   - All access goes through an [os.Root], which refuses names that
-//     would leave the directory (SECURITY-CHECKLIST #39). On Linux a
+//     would leave the directory, whatever a name holds. On Linux a
 //     session is read a shorter way to the same effect (rootfs_linux.go).
 //
 // Several processes may share one directory: each operation is atomic on
-// its own, and the last writer of a session wins.
+// its own, and the last writer of a session wins. A FileStore is not an
+// [AtomicStore]: the Manager serialises the changes to a session within
+// one process only, so two processes changing one session at once can
+// lose one change, and a logout racing a change in another process can be
+// undone. Use a [RedisStore] where that matters.
 type FileStore struct {
 	dir string
 	// mu guards fs, which reopen replaces. Every use of fs holds mu for
@@ -67,9 +72,8 @@ type fileSystem interface {
 
 // NewFileStore opens dir as a session store, creating it with mode 0700 if
 // needed. It refuses a directory that is a symbolic link or that other
-// users can read or write: session files are secrets (SECURITY-CHECKLIST
-// #41). key keys the hash that names the files; now is the clock (time.Now
-// when nil).
+// users can read or write: session files are secrets. key keys the hash
+// that names the files; now is the clock (time.Now when nil).
 func NewFileStore(dir string, key []byte, now func() time.Time) (*FileStore, error) {
 	if len(key) == 0 {
 		return nil, errors.New("session file store: empty key")
@@ -196,7 +200,7 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	}
 	if len(b) > MaxRecordSize {
 		// Too large to be one of our records: no session. Remove it now,
-		// so that it is not read again (SECURITY-CHECKLIST #44).
+		// so that it is not read again.
 		s.removeRefused(f, name)
 		return nil, false, nil
 	}

@@ -33,7 +33,7 @@ func newID() (string, error) {
 // validID reports whether s has the exact shape of an ID that newID makes.
 // The cookie is input from the outside world: checking it first means that
 // no malformed value, however long or strange, ever reaches the store or the
-// file system (SECURITY-CHECKLIST #39).
+// file system.
 func validID(s string) bool {
 	if len(s) != idLength {
 		return false

@@ -280,7 +280,7 @@ func (m *Manager) storeDelete(ctx context.Context, id string) error {
 // timeouts bound its life in any case. HttpOnly keeps it from scripts;
 // SameSite=Lax keeps it off cross-site subrequests and POSTs while still
 // sending it on the top-level navigation back from the provider, which the
-// login needs (RFC 6265bis §4.1.2.7; SECURITY-CHECKLIST #16, #38).
+// login needs (RFC 6265bis §4.1.2.7).
 func (m *Manager) setCookie(w http.ResponseWriter, id string) {
 	m.writeCookie(w, &http.Cookie{
 		Name:     m.cookieName,

@@ -14,7 +14,7 @@ type contextKey struct{}
 // Only the cookie is trusted to carry the ID, never a query parameter or
 // another header, and only an ID of the exact shape this package makes;
 // anything else is an anonymous visitor (OWASP Session Management Cheat
-// Sheet, "strict" session management; SECURITY-CHECKLIST #32, #39).
+// Sheet, "strict" session management).
 //
 // Every page view of a logged-in visitor pays for this, so here is what it
 // costs (BenchmarkPageView in package oauth; README, "Performance"): one

@@ -14,7 +14,12 @@
 //     [Session.Destroy] (logout).
 //  3. A request that changes nothing writes nothing.
 //
-// [FileStore] keeps one file per session in a directory, written atomically.
+// Two stores come with the package: [FileStore] keeps one file per session
+// in a directory, written atomically, for one machine; [RedisStore] keeps
+// sessions in Redis for several instances behind a load balancer, and
+// makes every change to a session a compare-and-set on the server. Any
+// other [Store] plugs in; one shared by several processes should be an
+// [AtomicStore]. README.md in this directory compares them.
 package session
 
 import (
