@@ -4,8 +4,14 @@ import "fmt"
 
 // isSecretVariable reports the variables whose values Settings holds as a
 // [Secret], so that the start-up log shows them as "[redacted]".
+// TestSecretVariablesAreTheSecretFields fails when a Secret field is added
+// to Settings without its variable here.
 func isSecretVariable(name string) bool {
-	return name == "CLIENT_SECRET" || name == "SECRET"
+	switch name {
+	case "CLIENT_SECRET", "SECRET", "REDIS_URL":
+		return true
+	}
+	return false
 }
 
 // secretExpansionProblems lists the settings that bindings, read from the
@@ -22,7 +28,7 @@ func secretExpansionProblems(path string, bindings map[string]dotenvBinding) []s
 		for _, source := range b.expandedFrom {
 			if isSecretVariable(source) {
 				problems = append(problems, fmt.Sprintf(
-					"%s: %s:%d expands the secret %s, but %s is logged at start-up; a secret may be expanded only into CLIENT_SECRET or SECRET",
+					"%s: %s:%d expands the secret %s, but %s is logged at start-up; a secret may be expanded only into another secret setting",
 					v.Name, path, b.line, source, v.Name))
 			}
 		}
