@@ -115,8 +115,8 @@ func (c *redisConn) roundTrip(cmds ...[][]byte) ([]reply, error) {
 	return replies, nil
 }
 
-// ok checks that r is the simple string OK.
-func ok(r reply) error {
+// expectOK checks that r is the simple string OK.
+func expectOK(r reply) error {
 	if r.kind == '-' {
 		return redisError(r.str)
 	}
@@ -240,7 +240,7 @@ func (p *redisPool) dial(ctx context.Context) (*redisConn, error) {
 	}
 	if err == nil {
 		for i, r := range replies {
-			if err = ok(r); err != nil {
+			if err = expectOK(r); err != nil {
 				// The server's words (WRONGPASS…, NOAUTH…) name no secret.
 				err = fmt.Errorf("redis %s refused: %w", cmds[i][0], err)
 				break

@@ -302,7 +302,7 @@ func written(r reply) error {
 	case ':':
 		return nil
 	}
-	return ok(r)
+	return expectOK(r)
 }
 
 // Change implements [AtomicStore] with WATCH, MULTI and EXEC: EXEC applies
@@ -318,7 +318,7 @@ func (s *RedisStore) Change(ctx context.Context, id string, fn func(rec []byte, 
 			if err != nil {
 				return err
 			}
-			if err := ok(replies[0]); err != nil {
+			if err := expectOK(replies[0]); err != nil {
 				return err
 			}
 			writes, err := fn(storedRecord(replies[1]))
@@ -331,7 +331,7 @@ func (s *RedisStore) Change(ctx context.Context, id string, fn func(rec []byte, 
 				if err != nil {
 					return err
 				}
-				return ok(replies[0])
+				return expectOK(replies[0])
 			}
 			cmds := make([][][]byte, 0, len(writes)+2)
 			cmds = append(cmds, args("MULTI"))
@@ -372,7 +372,7 @@ func checkSizes(writes []Write) error {
 // committed reads the replies to MULTI, the queued writes and EXEC, and
 // reports whether EXEC applied the writes.
 func committed(replies []reply) (bool, error) {
-	if err := ok(replies[0]); err != nil {
+	if err := expectOK(replies[0]); err != nil {
 		return false, err
 	}
 	last := len(replies) - 1
