@@ -11,7 +11,8 @@
 // # Where values come from
 //
 // ENVIRONMENT (default "local") selects the file <root>/env/<ENVIRONMENT>/.env,
-// written in the syntax described at [ParseDotenv]. The file is optional;
+// which is read as python-dotenv's load_dotenv reads it, ${VAR} expansion
+// included; [ParseDotenv] describes the syntax. The file is optional;
 // [Settings.EnvFileFound] says whether it existed. A variable present in the
 // process environment wins over the same variable in the file, so a
 // deployment platform can override any line without editing the file.
