@@ -1,6 +1,25 @@
 package oauth
 
-import "net/url"
+import (
+	"net/url"
+	"time"
+)
+
+// newAttempt makes the secrets of one login attempt: a fresh state, and,
+// as the configuration asks, a PKCE code verifier, whose challenge goes
+// into the authorization URL, and an OpenID Connect nonce. Nothing of it
+// comes from the request but the return path, which is checked already.
+func (c *Client) newAttempt(returnTo string, now time.Time) (p pendingLogin, challenge string) {
+	p = pendingLogin{State: randomToken(), ReturnTo: returnTo, Created: now.Unix()}
+	if !c.cfg.InsecureDisablePKCE {
+		p.Verifier = randomToken()
+		challenge = s256Challenge(p.Verifier)
+	}
+	if c.usesOpenID() {
+		p.Nonce = randomToken()
+	}
+	return p, challenge
+}
 
 // AuthCodeURL returns the provider's authorization URL for one login
 // attempt (RFC 6749 §4.1.1). state ties the answer to this browser's

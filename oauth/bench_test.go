@@ -6,13 +6,16 @@ package oauth_test
 //	go test -run '^$' -bench . -benchmem ./oauth/
 //
 // The stack is built the way main.go builds it: session.Manager.Middleware
-// → Login.Require → the home page from package templates. Request logging
+// → Login.Require → a home page from html/template, shaped like the app's
+// (package templates is the app's, and a copy of oauth/ goes without it;
+// oauth/e2e measures the real pages). Request logging
 // and the security headers are left out, as they are the same for every
 // page. The page-view benchmarks call the handler directly, so they measure
 // the handler's own time and allocations; oauth/e2e's TestPerformanceReport
 // measures the same pages over loopback.
 
 import (
+	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,8 +31,16 @@ import (
 	"oauthlogin/oauth"
 	"oauthlogin/oauth/oauthtest"
 	"oauthlogin/session"
-	"oauthlogin/templates"
 )
+
+// homePage stands for the app's home page: a layout, three escaped values
+// and a form.
+var homePage = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hello, {{.Username}}</title></head>
+<body><main><h1>Hello, {{.Username}}</h1>
+<dl><dt>Name</dt><dd>{{.Name}}</dd><dt>E-mail</dt><dd>{{.Email}}</dd></dl>
+<form method="post" action="/logout"><button type="submit">Log out</button></form>
+</main></body></html>`))
 
 // countingStore counts the calls that reach the session store.
 type countingStore struct {
@@ -77,12 +88,8 @@ func newBenchStack(b *testing.B) *benchStack {
 	})
 	b.Cleanup(s.provider.Close)
 
-	pages, err := templates.Parse()
-	if err != nil {
-		b.Fatal(err)
-	}
 	showError := func(w http.ResponseWriter, _ *http.Request, f oauth.Failure) {
-		pages.RenderError(w, templates.Error{Status: f.Status, Title: f.Title, Message: f.Message})
+		http.Error(w, f.Title, f.Status)
 	}
 	logger := slog.New(slog.DiscardHandler)
 	sessions, err := session.NewManager(s.store, session.Options{HashKey: secret, Logger: logger})
@@ -97,14 +104,14 @@ func newBenchStack(b *testing.B) *benchStack {
 	login := oauth.NewLogin(client, showError, oauth.LoginOptions{Logger: logger})
 	home := func(w http.ResponseWriter, r *http.Request) {
 		u, _ := oauth.UserFromRequest(r)
-		pages.RenderHome(w, templates.Home{Username: u.Username, Name: u.Name, Email: u.Email})
+		homePage.Execute(w, u)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", sessions.Middleware(login.Require(http.HandlerFunc(home))))
 	mux.Handle("GET /oauth/callback", sessions.Middleware(http.HandlerFunc(login.Callback)))
 	s.app = mux
 	s.bare = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		pages.RenderHome(w, templates.Home{Username: "ada", Name: "Ada (dev)", Email: "ada@example.test"})
+		homePage.Execute(w, oauth.User{Username: "ada", Name: "Ada (dev)", Email: "ada@example.test"})
 	})
 
 	s.server.Config.Handler = s.app
@@ -143,9 +150,16 @@ type discardWriter struct {
 	status int
 }
 
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(status int)      { w.status = status }
+func (w *discardWriter) Header() http.Header    { return w.h }
+func (w *discardWriter) WriteHeader(status int) { w.status = status }
+
+// Write without WriteHeader means 200, as with net/http's own writer.
+func (w *discardWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return len(p), nil
+}
 
 func benchPage(b *testing.B, h http.Handler, cookie *http.Cookie) {
 	req := httptest.NewRequest(http.MethodGet, "http://app.example/", nil)

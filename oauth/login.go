@@ -142,19 +142,7 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 		return
 	}
 	now := l.now()
-	p := pendingLogin{
-		State:    randomToken(),
-		ReturnTo: safeReturnPath(r.URL.RequestURI()),
-		Created:  now.Unix(),
-	}
-	var challenge string
-	if !l.client.cfg.InsecureDisablePKCE {
-		p.Verifier = randomToken()
-		challenge = s256Challenge(p.Verifier)
-	}
-	if l.client.cfg.IDTokens != nil {
-		p.Nonce = randomToken()
-	}
+	p, challenge := l.client.newAttempt(safeReturnPath(r.URL.RequestURI()), now)
 	err := sess.Update(func(v *session.Values) error { return addPending(v, p, now) })
 	if err != nil {
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)

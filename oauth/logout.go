@@ -42,7 +42,7 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 	// other *.example.com site. The session cookie is expired by name.
 	h.Set("Clear-Site-Data", `"cache", "storage"`)
 	target := l.signedOutPath
-	if l.client.cfg.EndSessionURL != "" {
+	if l.client.logsOutAtProvider() {
 		target = l.client.endSessionURL(idToken)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
