@@ -48,9 +48,10 @@ func loginScenario(t *testing.T, engine string, browser browser, app *app) {
 	// 3. The browser keeps the session in a cookie that scripts cannot read,
 	// that other sites' requests do not carry, except a top-level navigation
 	// like the provider's redirect back, and that ends with the browser
-	// session. Served over plain http, it must not be Secure: WebKit drops
-	// a Secure cookie set over http://localhost, and the login would never
-	// finish (RFC 6265bis §5.7 lets a browser refuse it).
+	// session. Served over plain http, it must not be Secure: a browser
+	// ignores a Secure cookie set over a connection it does not count as
+	// secure (RFC 6265bis, the storage model). WebKit does not count
+	// http://localhost as secure, so there the login would never finish.
 	session := findCookie(tab.cookies(), "session")
 	if session == nil {
 		t.Fatalf("the browser has no cookie called session for %s; it has %+v", tab.url(), tab.cookies())

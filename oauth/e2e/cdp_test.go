@@ -111,6 +111,7 @@ func pipe(t *testing.T) (r, w *os.File) {
 // close asks the browser to quit, before the cleanup of its process kills
 // whatever is left of it.
 func (b *cdpBrowser) close() {
+	defer b.commands.Close()
 	if b.process.hasExited() {
 		b.t.Errorf("Chromium exited during the test; its last log lines:\n%s", b.process.lastLogs(20))
 		return
@@ -122,7 +123,6 @@ func (b *cdpBrowser) close() {
 	case <-time.After(pageTimeout):
 		b.t.Errorf("Chromium did not quit within %v of Browser.close; killing it", pageTimeout)
 	}
-	b.commands.Close()
 }
 
 // readMessages hands each answer to the command waiting for it and records

@@ -24,7 +24,7 @@ import (
 // such as "WebDriver:Navigate"; webdriverRoute gives each its HTTP route.
 
 // webdriverElementKey is the key under which WebDriver returns an element's
-// reference (W3C WebDriver §12.1, "web element identifier").
+// reference: the "web element identifier" of W3C WebDriver.
 const webdriverElementKey = "element-6066-11e4-a52e-4f735466cecf"
 
 // webdriverConn carries WebDriver commands to a browser.
@@ -217,8 +217,8 @@ func (tb *webdriverTab) has(selector string) bool {
 
 func (tb *webdriverTab) cookies() []cookie {
 	tb.t.Helper()
-	// W3C WebDriver §14.1: expiry is left out for a cookie that ends with
-	// the browser session.
+	// WebDriver leaves out the expiry of a cookie that ends with the
+	// browser session (W3C WebDriver, "serialized cookie").
 	var kept []struct {
 		Name, Value, Domain, Path string
 		HTTPOnly                  bool `json:"httpOnly"`
@@ -249,7 +249,7 @@ func (tb *webdriverTab) screenshot() []byte {
 }
 
 // webdriverRoute returns the HTTP method and path of a WebDriver command
-// (W3C WebDriver §6.5, the endpoints table), with {session} and {id} for
+// (from the table of endpoints of W3C WebDriver), with {session} and {id} for
 // the session and the element, or ok == false for a command it does not
 // know.
 func webdriverRoute(name string) (method, path string, ok bool) {
