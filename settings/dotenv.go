@@ -37,7 +37,9 @@ func (e *SyntaxError) Error() string {
 // python-dotenv's load_dotenv gives for the same file, so that one file can
 // serve a Python service and this one. filename is used only in error
 // messages. lookupEnv reports the process environment, as [os.LookupEnv]
-// does; nil stands for an empty one.
+// does; nil stands for an empty one. The map holds the file's values; it is
+// for the caller to let the process environment win over them, as [Load]
+// does.
 //
 // What is read:
 //
@@ -69,7 +71,7 @@ func (e *SyntaxError) Error() string {
 // is kept, and so is everything in single quotes, which is how to write a
 // literal ${...}.
 //
-// What stops start-up: a statement python-dotenv cannot parse (where it
+// What is refused: a statement python-dotenv cannot parse (where it
 // logs a warning and skips the statement, this function refuses the file),
 // a file that is not UTF-8 or is larger than 1 MiB, a NUL character in a
 // key or value, a quoted key containing =, and values that expansion grows
