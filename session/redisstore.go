@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -222,8 +223,8 @@ func (s *RedisStore) LoadContext(ctx context.Context, id string) (rec []byte, fo
 		if err != nil {
 			return err
 		}
-		rec, found = storedRecord(replies[0])
-		return nil
+		rec, found, err = storedRecord(replies[0])
+		return err
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("load session: %w", err)
@@ -238,14 +239,22 @@ func getCommand(key []byte) [][]byte {
 	return [][]byte{[]byte("GETRANGE"), key, []byte("0"), []byte(strconv.Itoa(MaxRecordSize))}
 }
 
-// storedRecord reads the reply to getCommand as Load reports it. A value that is
-// not a string (WRONGTYPE), or too large, was not written by this store,
-// and is no record.
-func storedRecord(r reply) (rec []byte, found bool) {
-	if r.kind != '$' || len(r.bulk) == 0 || len(r.bulk) > MaxRecordSize {
-		return nil, false
+// storedRecord reads the reply to getCommand as Load reports it. A value
+// that is not a string (WRONGTYPE), or too large, was not written by this
+// store, and is no record. Any other refusal is an error, not an absent
+// record: while Redis loads its data after a restart it answers LOADING,
+// and taking that for "no session" would log everyone out.
+func storedRecord(r reply) (rec []byte, found bool, err error) {
+	if r.kind == '-' {
+		if strings.HasPrefix(r.str, "WRONGTYPE ") {
+			return nil, false, nil
+		}
+		return nil, false, redisError(r.str)
 	}
-	return r.bulk, true
+	if r.kind != '$' || len(r.bulk) == 0 || len(r.bulk) > MaxRecordSize {
+		return nil, false, nil
+	}
+	return r.bulk, true, nil
 }
 
 // SaveContext implements [ContextStore].
@@ -321,7 +330,15 @@ func (s *RedisStore) Change(ctx context.Context, id string, fn func(rec []byte, 
 			if err := expectOK(replies[0]); err != nil {
 				return err
 			}
-			writes, err := fn(storedRecord(replies[1]))
+			rec, found, err := storedRecord(replies[1])
+			if err != nil {
+				// Leave the connection as clean as it was found.
+				if _, unwatchErr := c.roundTrip(args("UNWATCH")); unwatchErr != nil {
+					return unwatchErr
+				}
+				return err
+			}
+			writes, err := fn(rec, found)
 			if err == nil {
 				err = checkSizes(writes)
 			}

@@ -1,9 +1,11 @@
 package session
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -572,5 +574,59 @@ func TestParseRedisURL(t *testing.T) {
 		} else if strings.Contains(err.Error(), "secretpw") {
 			t.Errorf("%q: the error shows the password: %v", raw, err)
 		}
+	}
+}
+
+// fakeRedis answers every command with reply, speaking RESP over loopback:
+// a server in a state no test can bring a real one to on cue.
+func fakeRedis(t *testing.T, reply string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				in := bufio.NewReader(c)
+				for {
+					if _, err := readReply(in); err != nil {
+						return
+					}
+					if _, err := io.WriteString(c, reply); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestRedisLoadingIsAnErrorNotNoSession: while Redis loads its data after
+// a restart it refuses commands with LOADING. That is an outage (503),
+// not a missing session: taken for one, it would log everyone out.
+func TestRedisLoadingIsAnErrorNotNoSession(t *testing.T) {
+	addr := fakeRedis(t, "-LOADING Redis is loading the dataset in memory\r\n")
+	s, err := newRedisStore(testStoreKey, RedisOptions{URL: "redis://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := s.Load(mustID(t)); err == nil || !strings.Contains(err.Error(), "LOADING") {
+		t.Errorf("Load = found %v, err %v; want the LOADING error", found, err)
+	}
+	called := false
+	err = s.Change(context.Background(), mustID(t), func([]byte, bool) ([]Write, error) {
+		called = true
+		return nil, nil
+	})
+	if err == nil || called {
+		t.Errorf("Change = %v, fn called %v; want the LOADING error before fn", err, called)
 	}
 }

@@ -207,11 +207,20 @@ func TestRedisStoppedAndStartedMidLoad(t *testing.T) {
 		})
 	}
 
+	finish := func() {
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	}
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		if !pollUntil(15*time.Second, cond) {
-			close(stop)
-			wg.Wait()
+			finish()
 			t.Fatalf("%s did not happen within 15s", what)
 		}
 	}
@@ -222,14 +231,7 @@ func TestRedisStoppedAndStartedMidLoad(t *testing.T) {
 	r.start()
 	phase.Store(2)
 	waitFor("page views once Redis is back", func() bool { return afterRestart.Load() >= 100 })
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
+	finish()
 
 	for _, p := range inst {
 		logged := false
