@@ -19,8 +19,11 @@ const logoutButton = `form[action="/logout"] button`
 func TestBrowserLogin(t *testing.T) {
 	for _, engine := range browserEngines() {
 		t.Run(engine.name, func(t *testing.T) {
-			browser := engine.start(t)
 			app := startApp(t, appOptions{LocalSettings: true})
+			// Started second, the browser is closed first, so the app's
+			// graceful shutdown does not wait on the browser's open
+			// connections.
+			browser := engine.start(t)
 			loginScenario(t, engine.name, browser, app)
 		})
 	}
