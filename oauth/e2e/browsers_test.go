@@ -31,6 +31,10 @@ const (
 // shared and slow, and a browser's first page is its slowest.
 const pageTimeout = 30 * time.Second
 
+// processStopTimeout is how long a program may take to quit after SIGTERM
+// before it is killed.
+const processStopTimeout = 5 * time.Second
+
 // browser is one running browser with a fresh profile, driven by one test.
 // Its methods and those of its tabs fail the test when the browser does not
 // do what they ask; they are for the test's goroutine only.
@@ -143,13 +147,21 @@ func startProcess(t *testing.T, name string, cmd *exec.Cmd, dir string) *process
 		_ = cmd.Wait() // how it exited matters only while the test runs, and then lastLogs tells more
 		close(p.exited)
 	}()
-	t.Cleanup(p.kill)
+	t.Cleanup(p.stop)
 	return p
 }
 
-// kill ends the process and every process of its group, and waits for it.
-func (p *process) kill() {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // an error only means the group is gone already
+// stop ends the process and every process of its group, and waits for it.
+// SIGTERM first lets Xvfb remove its socket and lock files; whatever still
+// runs a moment later is killed.
+func (p *process) stop() {
+	// An error from Kill only means the group is gone already.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(processStopTimeout):
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // the group's other processes may outlive its leader
 	<-p.exited
 }
 
