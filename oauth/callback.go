@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"time"
 
 	"oauthlogin/session"
 )
@@ -48,6 +49,11 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		l.sessionStoreFailed(w, r, err)
 		return
+	}
+	if p.Counted {
+		// The attempt that made this visitor's record is used up, and the
+		// record with it: it no longer counts toward the bound.
+		l.pending.Release(time.Unix(p.Created, 0))
 	}
 	if err := l.client.checkIss(params.iss); err != nil {
 		l.reject(w, r, logID, err)

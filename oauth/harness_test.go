@@ -175,6 +175,9 @@ type harnessOptions struct {
 	// rateLimit, when set, bounds login starts and callbacks, on the
 	// fake clock.
 	rateLimit *RateLimit
+
+	// pendingLimit, when set, bounds the records of unfinished logins.
+	pendingLimit *PendingLimit
 }
 
 type harness struct {
@@ -281,7 +284,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		opts.rateLimit.Now = h.clock.Now
 	}
 	h.login = NewLogin(NewClient(h.cfg, h.as.HTTP.Client()), writeFailure,
-		LoginOptions{Logger: logger, Now: h.clock.Now, RateLimit: opts.rateLimit})
+		LoginOptions{Logger: logger, Now: h.clock.Now, RateLimit: opts.rateLimit, PendingLimit: opts.pendingLimit})
 
 	browser := *h.as.HTTP.Client()
 	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -135,14 +135,16 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 		l.tooManyRequests(w, r, "login_start")
 		return
 	}
-	if !sess.Exists() && !l.pending.Allow() {
+	now := l.now()
+	counted := !sess.Exists()
+	if counted && !l.pending.Allow(now) {
 		l.logger.Warn("pending login bound reached", "event", "pending_limited")
 		w.Header().Set("Retry-After", "60")
 		l.fail(w, r, failTooManyPending)
 		return
 	}
-	now := l.now()
 	p, challenge := l.client.newAttempt(safeReturnPath(r.URL.RequestURI()), now)
+	p.Counted = counted
 	err := sess.Update(func(v *session.Values) error { return addPending(v, p, now) })
 	if err != nil {
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)

@@ -17,6 +17,10 @@ type pendingLogin struct {
 	Nonce    string `json:"nonce,omitempty"`    // OpenID Connect nonce (Core §3.1.2.1)
 	ReturnTo string `json:"return_to"`          // the local page first asked for
 	Created  int64  `json:"created"`            // Unix seconds
+
+	// Counted is set when this attempt made the session's record, and was
+	// counted by the PendingLimit until the login is finished.
+	Counted bool `json:"counted,omitempty"`
 }
 
 const (

@@ -191,9 +191,10 @@ func remoteAddr(r *http.Request) netip.Addr {
 }
 
 // PendingLimit bounds, across all clients, how many session records login
-// starts may create for visitors who have no session yet. Each such start
-// writes one record, which stays until the visitor finishes the login or
-// the record expires. [RateLimit] bounds what one address can do, but an
+// starts may create for visitors who have no session yet and who have not
+// finished that login. Each such start writes one record, which stays
+// until the visitor finishes the login (the record then makes way for the
+// logged-in one) or the record expires. [RateLimit] bounds what one address can do, but an
 // attacker with many addresses could still fill the disk; this bound holds
 // whoever asks (RFC 6819 §4.4.1.11).
 //
@@ -211,9 +212,6 @@ type PendingLimit struct {
 	// sweep removes it.
 	Window time.Duration
 
-	// Now is the clock; time.Now when nil. Tests set a fake one.
-	Now func() time.Time
-
 	mu     sync.Mutex
 	counts []minuteCount // a ring, one slot per minute of the window
 }
@@ -223,15 +221,11 @@ type minuteCount struct {
 	n      int
 }
 
-// Allow reports whether one more record may be created, and counts it if
-// so. A nil PendingLimit, or one with Max 0, allows everything.
-func (l *PendingLimit) Allow() bool {
+// Allow reports whether one more record may be created at now, and counts
+// it if so. A nil PendingLimit, or one with Max 0, allows everything.
+func (l *PendingLimit) Allow(now time.Time) bool {
 	if l == nil || l.Max <= 0 {
 		return true
-	}
-	now := time.Now()
-	if l.Now != nil {
-		now = l.Now()
 	}
 	minute := now.Unix() / 60
 	l.mu.Lock()
@@ -255,6 +249,25 @@ func (l *PendingLimit) Allow() bool {
 	}
 	slot.n++
 	return true
+}
+
+// Release uncounts a record that Allow counted at started, once the login
+// that made it is finished: the record is gone, and a site where many
+// people log in must not run into the bound for logins that succeeded.
+func (l *PendingLimit) Release(started time.Time) {
+	if l == nil || l.Max <= 0 {
+		return
+	}
+	minute := started.Unix() / 60
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		return
+	}
+	// A slot that has moved on to a later minute no longer holds the count.
+	if slot := &l.counts[minute%int64(len(l.counts))]; slot.minute == minute && slot.n > 0 {
+		slot.n--
+	}
 }
 
 // failTooManyPending is the page for a new visitor while the PendingLimit

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -71,13 +72,13 @@ func TestRateLimitClientsBehindTwoProxiesAreApart(t *testing.T) {
 
 func TestPendingLimitBoundsRecordsInItsWindow(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	l := &PendingLimit{Max: 100, Window: 35 * time.Minute, Now: func() time.Time { return now }}
+	l := &PendingLimit{Max: 100, Window: 35 * time.Minute}
 	allowed := 0
 	// 12,000 starts, one every 0.2 s, over 40 minutes: at no point may the
 	// records created within one window exceed Max.
 	var times []time.Time
 	for range 12_000 {
-		if l.Allow() {
+		if l.Allow(now) {
 			allowed++
 			times = append(times, now)
 		}
@@ -104,8 +105,52 @@ func TestPendingLimitOffAllowsEverything(t *testing.T) {
 	var none *PendingLimit
 	zero := &PendingLimit{Window: time.Minute}
 	for range 1000 {
-		if !none.Allow() || !zero.Allow() {
+		if !none.Allow(time.Now()) || !zero.Allow(time.Now()) {
 			t.Fatal("a nil or zero PendingLimit refused")
 		}
 	}
+}
+
+// A finished login gives its place back: a site where many people log in
+// never reaches the bound, which is for logins left unfinished.
+func TestPendingLimitReleasesFinishedLogins(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := &PendingLimit{Max: 10, Window: 35 * time.Minute}
+	for i := range 1000 {
+		if !l.Allow(now) {
+			t.Fatalf("login %d refused, though every earlier one finished", i+1)
+		}
+		l.Release(now)
+		now = now.Add(time.Second)
+	}
+	for range 10 {
+		l.Allow(now)
+	}
+	if l.Allow(now) {
+		t.Error("11 unfinished logins allowed with a bound of 10")
+	}
+	// A release for a minute whose slot has moved on changes nothing.
+	l.Release(now.Add(-time.Hour))
+	if l.Allow(now) {
+		t.Error("a stale release made room")
+	}
+}
+
+// Through the login: finished logins never fill the bound, unfinished ones
+// do, and then a new visitor gets 503 while a visitor with a session still
+// gets through.
+func TestPendingLimitThroughTheLogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{pendingLimit: &PendingLimit{Max: 2, Window: time.Hour}})
+	for range 5 {
+		h.newBrowser().login(t, "/private")
+	}
+	started := h.newBrowser()
+	started.startLogin(t, "/private")
+	h.newBrowser().startLogin(t, "/private")
+	if resp := h.newBrowser().get("/private"); resp.Status != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a third unfinished login: %v; want 503 with Retry-After", resp)
+	}
+	// A visitor who already has a session makes no new record.
+	started.startLogin(t, "/private")
 }

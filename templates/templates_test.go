@@ -94,8 +94,12 @@ func TestChecklist15_PagesLoadNothingFromElsewhere(t *testing.T) {
 		if external.MatchString(body) {
 			t.Errorf("%s page refers to another origin: %s", name, external.FindString(body))
 		}
-		if strings.Contains(strings.ToLower(body), "<script") {
-			t.Errorf("%s page has a script", name)
+		// The one script allowed is the back-forward cache reload, whose
+		// hash the content security policy names.
+		scripts := strings.Count(strings.ToLower(body), "<script")
+		allowed := strings.Count(body, "<script>"+backForwardReload+"</script>")
+		if scripts != allowed {
+			t.Errorf("%s page has a script other than the back-forward reload", name)
 		}
 	}
 }
@@ -134,5 +138,24 @@ func TestSignedOutPage(t *testing.T) {
 	}
 	if strings.Contains(body, "log-in-again") || strings.Contains(body, "You are logged out") {
 		t.Error("the page tells a logged-in visitor they are logged out")
+	}
+}
+
+// The home page carries the back-forward reload, byte for byte as the
+// content security policy's hash allows it: a change to one without the
+// other would let WebKit show the page again after logout.
+func TestHomeReloadsWhenRestoredFromBackForwardCache(t *testing.T) {
+	pages, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	pages.RenderHome(w, Home{Username: "ada"})
+	if !strings.Contains(w.Body.String(), "<script>"+backForwardReload+"</script>") {
+		t.Errorf("the home page lacks the back-forward reload:\n%s", w.Body.String())
+	}
+	// The hash of "alert(1)" must not be allowed; the reload's must.
+	if strings.Contains(contentSecurityPolicy, scriptHash("alert(1)")) || !strings.Contains(contentSecurityPolicy, scriptHash(backForwardReload)) {
+		t.Errorf("CSP %q does not allow exactly the reload", contentSecurityPolicy)
 	}
 }

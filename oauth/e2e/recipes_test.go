@@ -18,8 +18,9 @@ const copyModule = "example.com/copy"
 
 // A copyRecipe is a set of the project's folders that someone may copy into
 // a module of their own (README, "Copying the packages"). A folder is
-// copied with its Go files and its testdata, not its sub-folders: those
-// are folders of their own, which a recipe names or leaves out.
+// copied with its Go files, its README and other Markdown files (its tests
+// may check them), and its testdata, not its sub-folders: those are
+// folders of their own, which a recipe names or leaves out.
 type copyRecipe struct {
 	name    string
 	folders []string // relative to the module root, with slashes
@@ -123,8 +124,8 @@ func projectDeps(t *testing.T, root string, folders []string) []string {
 	return deps
 }
 
-// copyFolder copies the Go files of src, and its testdata, to dst, with the
-// import paths of module changed to the copy's.
+// copyFolder copies the Go and Markdown files of src, and its testdata, to
+// dst, with the import paths of module changed to the copy's.
 func copyFolder(t *testing.T, src, dst, module string) {
 	t.Helper()
 	entries, err := os.ReadDir(src)
@@ -138,7 +139,7 @@ func copyFolder(t *testing.T, src, dst, module string) {
 		switch {
 		case e.IsDir() && e.Name() == "testdata":
 			copyTree(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
-		case !e.IsDir() && strings.HasSuffix(e.Name(), ".go"):
+		case !e.IsDir() && (strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), ".md")):
 			b, err := os.ReadFile(filepath.Join(src, e.Name()))
 			if err != nil {
 				t.Fatal(err)

@@ -1,16 +1,24 @@
-package settings
+package e2e
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"oauthlogin/settings"
 )
 
 // TestShippedEnvFilesAreValid: every environment the repository ships, and
 // every example a user copies, parses and validates, so that following the
-// README's steps never starts with a syntax error.
+// README's steps never starts with a syntax error. It lives here, with the
+// other tests of the repository as a whole, so that a copy of settings/
+// needs no env/ folder beside it.
 func TestShippedEnvFilesAreValid(t *testing.T) {
-	files, err := filepath.Glob("../env/*/.env*")
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "env/*/.env*"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,18 +26,18 @@ func TestShippedEnvFilesAreValid(t *testing.T) {
 		t.Fatalf("found only %v", files)
 	}
 	for _, file := range files {
-		t.Run(file, func(t *testing.T) {
+		t.Run(filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), func(t *testing.T) {
 			f, err := os.Open(file)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			vars, err := ParseDotenv(f, file, nil)
+			vars, err := settings.ParseDotenv(f, file, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			vars["HOME"] = "/home/someone"
-			if _, err := Parse(vars); err != nil {
+			if _, err := settings.Parse(vars); err != nil {
 				t.Fatal(err)
 			}
 		})
