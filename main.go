@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -38,6 +39,15 @@ import (
 )
 
 func main() {
+	// The live heap is a few MiB, so with the default GOGC of 100 the
+	// collector runs after every few thousand requests. Letting the heap
+	// grow to five times its live size costs some MiB of memory and
+	// measured 7% more page views per second, and 7% less CPU per page
+	// view (the binary under wrk, 24 interleaved pairs of rounds). A GOGC
+	// in the environment still decides, as in any Go program.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	if err := run(os.Environ()); err != nil {
 		fmt.Fprintln(os.Stderr, "oauthlogin:", err)
 		os.Exit(1)

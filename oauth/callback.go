@@ -122,7 +122,7 @@ func (l *Login) takePending(sess *session.Session, state string) (pendingLogin, 
 	now := l.now()
 	var p pendingLogin
 	var refused error
-	err := sess.Update(func(v *session.Values) error {
+	err := sess.UpdateEphemeral(func(v *session.Values) error {
 		var err error
 		p, err = takePending(v, state, now)
 		if errors.Is(err, errStateMismatch) || errors.Is(err, errStateExpired) {

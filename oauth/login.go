@@ -145,7 +145,9 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 	}
 	p, challenge := l.client.newAttempt(safeReturnPath(r.URL.RequestURI()), now)
 	p.Counted = counted
-	err := sess.Update(func(v *session.Values) error { return addPending(v, p, now) })
+	// A login in progress is ephemeral: losing it to a power cut costs
+	// the visitor one retry, so its record is not forced to the disk.
+	err := sess.UpdateEphemeral(func(v *session.Values) error { return addPending(v, p, now) })
 	if err != nil {
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)
 		l.fail(w, r, failSessionStore)

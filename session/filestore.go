@@ -62,6 +62,9 @@ type FileStore struct {
 // fileSystem is the part of [os.Root] that a FileStore uses. Tests put a
 // failing one in its place to play a full disk or a failed rename.
 type fileSystem interface {
+	// ReadRecord returns the contents of the file name, but no more than
+	// MaxRecordSize+1 bytes: enough to tell a record that is too large.
+	ReadRecord(name string) ([]byte, error)
 	Open(name string) (*os.File, error)
 	OpenFile(name string, flag int, perm os.FileMode) (*os.File, error)
 	Chtimes(name string, atime, mtime time.Time) error
@@ -125,6 +128,12 @@ func (s *FileStore) open(name string) (*os.File, error) {
 	return s.fs.Open(name)
 }
 
+func (s *FileStore) readRecord(name string) ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.fs.ReadRecord(name)
+}
+
 func (s *FileStore) openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -180,50 +189,55 @@ func (s *FileStore) fileName(id string) string { return s.names.name(id) }
 // Load implements [Store].
 func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	name := s.fileName(id)
-	f, err := s.open(name)
+	// No check of the expiry here: the Manager judges the timeouts from
+	// the record itself, and logs why a session ended.
+	b, err := s.readRecord(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("load session: %w", err)
 	}
-	defer f.Close()
-
-	// No check of the expiry here: the Manager judges the timeouts from
-	// the record itself, and logs why a session ended.
-	// Read one byte past the limit, so that an oversized file is noticed
-	// rather than silently cut short. A record is a few hundred bytes, so
-	// ReadAll's first buffer of 512 bytes holds most of them whole.
-	b, err := io.ReadAll(io.LimitReader(f, MaxRecordSize+1))
-	if err != nil {
-		return nil, false, fmt.Errorf("load session: %w", err)
-	}
 	if len(b) > MaxRecordSize {
 		// Too large to be one of our records: no session. Remove it now,
-		// so that it is not read again.
-		s.removeRefused(f, name)
+		// so that it is not read again. A failure is ignored: the file
+		// counts as absent, and Load refuses it again next time.
+		s.remove(name)
 		return nil, false, nil
 	}
 	return b, true, nil
 }
 
-// removeRefused closes and removes a file that Load refused. A failure is
-// ignored: the file already counts as absent, and Load refuses it again
-// next time.
-func (s *FileStore) removeRefused(f *os.File, name string) {
-	f.Close() // before Remove, which fails on an open file on some systems
-	s.remove(name)
+// readLimited reads f to its end, but no more than MaxRecordSize+1 bytes,
+// so that an oversized file is noticed rather than silently cut short. A
+// record is a few hundred bytes, so ReadAll's first buffer of 512 bytes
+// holds most of them whole.
+func readLimited(f *os.File) ([]byte, error) {
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxRecordSize+1))
 }
 
 // Save implements [Store].
 func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
+	return s.save(id, rec, expiry, true)
+}
+
+// SaveEphemeral implements [EphemeralSaver]: it saves rec as Save does,
+// just as atomically for every reader, but without waiting for the disk
+// (no fsync). A power cut soon after may leave the old record, or a file
+// that does not decode, which the Manager treats as no session.
+func (s *FileStore) SaveEphemeral(id string, rec []byte, expiry time.Time) error {
+	return s.save(id, rec, expiry, false)
+}
+
+func (s *FileStore) save(id string, rec []byte, expiry time.Time, durable bool) error {
 	if len(rec) > MaxRecordSize {
 		return fmt.Errorf("save session: %w: %d bytes", ErrRecordTooLarge, len(rec))
 	}
-	tmp, err := s.writeTemp(rec, expiry)
+	tmp, err := s.writeTemp(rec, expiry, durable)
 	// A new file cannot be made in a directory that has been removed.
 	if errors.Is(err, fs.ErrNotExist) && s.reopen() == nil {
-		tmp, err = s.writeTemp(rec, expiry)
+		tmp, err = s.writeTemp(rec, expiry, durable)
 	}
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
@@ -235,9 +249,10 @@ func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
 	return nil
 }
 
-// writeTemp writes rec to a new temporary file, durable on disk and stamped
-// with its expiry, and returns its name. On error it leaves no file behind.
-func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err error) {
+// writeTemp writes rec to a new temporary file, durable on disk if asked,
+// and stamped with its expiry, and returns its name. On error it leaves no
+// file behind.
+func (s *FileStore) writeTemp(rec []byte, expiry time.Time, durable bool) (name string, err error) {
 	name, err = s.tempName()
 	if err != nil {
 		return "", err
@@ -260,9 +275,11 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time) (name string, err er
 	}
 	// Without Sync, a power cut shortly after the rename could leave a
 	// renamed but empty file on some file systems.
-	if err = f.Sync(); err != nil {
-		f.Close()
-		return "", err
+	if durable {
+		if err = f.Sync(); err != nil {
+			f.Close()
+			return "", err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return "", err

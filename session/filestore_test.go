@@ -370,6 +370,11 @@ func (r *recordingFS) note(names ...string) {
 	r.names = append(r.names, names...)
 }
 
+func (r *recordingFS) ReadRecord(name string) ([]byte, error) {
+	r.note(name)
+	return r.fileSystem.ReadRecord(name)
+}
+
 func (r *recordingFS) Open(name string) (*os.File, error) {
 	r.note(name)
 	return r.fileSystem.Open(name)

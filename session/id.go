@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"slices"
-	"sync"
 )
 
 // idBytes is the amount of randomness in a session ID: 256 bits, twice the
@@ -50,43 +48,18 @@ func validID(s string) bool {
 	return err == nil
 }
 
-// A namer names sessions anywhere outside their cookie: in file names and
-// in logs. A name is the HMAC-SHA-256 of the ID under a server key, in hex,
-// so it cannot be turned back into the ID, nor checked against a guessed ID
-// by someone who can read the session directory but not the key.
-//
-// Every page view names its session once. Setting up an HMAC for the key
-// (two SHA-256 states and five allocations) costs more than hashing the
-// 43-byte ID, so a namer keeps keyed HMACs in a pool and resets them for
-// reuse, with a buffer for the bytes going in and out: a name then costs
-// one allocation, the string itself.
-type namer struct {
-	pool sync.Pool // of *keyedMAC
-}
+// A namer names sessions anywhere outside their cookie: in file names, in
+// Redis keys and in logs. A name is the HMAC-SHA-256 of the ID under a
+// server key, in hex, so it cannot be turned back into the ID, nor checked
+// against a guessed ID by someone who can read the session directory but
+// not the key.
+type namer struct{ key []byte }
 
-type keyedMAC struct {
-	mac hash.Hash
-	buf []byte
-}
-
-func newNamer(key []byte) *namer {
-	key = slices.Clone(key) // the pool makes new HMACs later, from this copy
-	n := &namer{}
-	n.pool.New = func() any {
-		return &keyedMAC{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 64)}
-	}
-	return n
-}
+func newNamer(key []byte) *namer { return &namer{key: slices.Clone(key)} }
 
 // name returns the name of the session id.
 func (n *namer) name(id string) string {
-	k := n.pool.Get().(*keyedMAC)
-	defer n.pool.Put(k)
-	k.mac.Reset()
-	k.buf = append(k.buf[:0], id...)
-	k.mac.Write(k.buf)
-	k.buf = k.mac.Sum(k.buf[:0])
-	var out [2 * sha256.Size]byte
-	hex.Encode(out[:], k.buf)
-	return string(out[:])
+	mac := hmac.New(sha256.New, n.key)
+	mac.Write([]byte(id))
+	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -262,6 +262,9 @@ func (m *Manager) storeLoad(ctx context.Context, id string) ([]byte, bool, error
 }
 
 func (m *Manager) storeSave(ctx context.Context, w Write) error {
+	if s, ok := m.store.(EphemeralSaver); ok && w.Ephemeral {
+		return s.SaveEphemeral(w.ID, w.Rec, w.Expiry)
+	}
 	if s, ok := m.store.(ContextStore); ok {
 		return s.SaveContext(ctx, w.ID, w.Rec, w.Expiry)
 	}

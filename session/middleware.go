@@ -16,19 +16,9 @@ type contextKey struct{}
 // anything else is an anonymous visitor (OWASP Session Management Cheat
 // Sheet, "strict" session management).
 //
-// Every page view of a logged-in visitor pays for this, so here is what it
-// costs (BenchmarkPageView in package oauth; README, "Performance"): one
-// file read (open, read, read to see the end, close), no write, and 24
-// allocations, each of which the design needs:
-//
-//   - the Session, and the request copy and context value that carry it
-//     to the handler: 3;
-//   - the cookie as net/http parses it, and the ID decoded once to check
-//     its shape: 3;
-//   - the file name (the keyed hash as a string, and its copy for the
-//     system call), the open file, the read buffer and its size limit: 6;
-//   - the decoded record: the JSON decoder's state, the values map, its
-//     key and its raw value: about 12.
+// Every page view of a logged-in visitor pays for this: one read of the
+// store and no write, unless the last-seen time is due (once a minute).
+// BenchmarkPageView in package oauth counts its time and allocations.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := m.load(w, r)

@@ -78,8 +78,21 @@ func (s *Session) Get(key string, v any) (bool, error) {
 // A change that would make the record larger than [MaxRecordSize] fails
 // with an error wrapping [ErrRecordTooLarge], and nothing is saved.
 func (s *Session) Update(fn func(v *Values) error) error {
+	return s.update(fn, false)
+}
+
+// UpdateEphemeral is Update for values whose loss in a crash or a power cut
+// costs the visitor no more than a retry, such as a login in progress: the
+// store may save them without waiting for stable storage (see
+// [EphemeralSaver]), which makes the change several times faster on a
+// disk. Use Update for anything worth keeping, and Renew at login.
+func (s *Session) UpdateEphemeral(fn func(v *Values) error) error {
+	return s.update(fn, true)
+}
+
+func (s *Session) update(fn func(v *Values) error, ephemeral bool) error {
 	if s.id == "" {
-		return s.start(fn)
+		return s.start(fn, ephemeral)
 	}
 	m := s.manager
 	var latest record
@@ -105,7 +118,7 @@ func (s *Session) Update(fn func(v *Values) error) error {
 			return []Write{{ID: s.id}}, nil
 		}
 		w, err := m.encode(rec)
-		w.ID = s.id
+		w.ID, w.Ephemeral = s.id, ephemeral
 		return []Write{w}, err
 	})
 	if fnErr != nil {
@@ -117,7 +130,7 @@ func (s *Session) Update(fn func(v *Values) error) error {
 	switch {
 	case gone:
 		s.id, s.rec = "", m.newRecord()
-		return s.start(fn)
+		return s.start(fn, ephemeral)
 	case emptied:
 		s.id, s.rec = "", m.newRecord()
 		m.expireCookie(s.w)
@@ -129,7 +142,7 @@ func (s *Session) Update(fn func(v *Values) error) error {
 
 // start runs fn for a visitor without a stored session, and stores a new
 // session if fn put anything in it.
-func (s *Session) start(fn func(v *Values) error) error {
+func (s *Session) start(fn func(v *Values) error, ephemeral bool) error {
 	m := s.manager
 	if err := fn(&s.rec.Values); err != nil {
 		return err
@@ -149,6 +162,7 @@ func (s *Session) start(fn func(v *Values) error) error {
 	if w.ID, err = newID(); err != nil {
 		return fmt.Errorf("update session: %w", err)
 	}
+	w.Ephemeral = ephemeral
 	if err := m.storeSave(s.ctx, w); err != nil {
 		return fmt.Errorf("update session: %w", err)
 	}

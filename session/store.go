@@ -99,4 +99,20 @@ type Write struct {
 	ID     string
 	Rec    []byte    // the record to save; nil deletes the record under ID
 	Expiry time.Time // when the store may drop a saved record
+
+	// Ephemeral marks a record whose loss in a crash or a power cut costs
+	// the visitor no more than a retry, such as a login in progress (see
+	// [Session.UpdateEphemeral]). A store may save it without waiting for
+	// stable storage; one that cannot tell ignores the mark.
+	Ephemeral bool
+}
+
+// An EphemeralSaver is a [Store] that can save a record without waiting for
+// it to reach stable storage: faster, and still atomic for every reader,
+// but a crash or a power cut soon after may lose it, or leave in its place
+// a record that does not decode (which counts as no session). The Manager
+// uses it for writes marked [Write.Ephemeral].
+type EphemeralSaver interface {
+	Store
+	SaveEphemeral(id string, rec []byte, expiry time.Time) error
 }

