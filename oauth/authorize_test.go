@@ -18,7 +18,7 @@ import (
 )
 
 // TestChecklist01_AuthorizeRedirect checks the redirect that starts a login
-// (SECURITY-CHECKLIST #1): the configured endpoint, exactly the expected
+// (oauth/SECURITY.md #1): the configured endpoint, exactly the expected
 // parameters with the configured values, nothing secret, and no-store.
 func TestChecklist01_AuthorizeRedirect(t *testing.T) {
 	t.Parallel()
@@ -88,7 +88,7 @@ func TestChecklist01_AuthorizeRedirect(t *testing.T) {
 }
 
 // TestChecklist02_StateFreshRandomAndStored starts 1,000 logins
-// (SECURITY-CHECKLIST #2): every state is new, carries at least 128 bits,
+// (oauth/SECURITY.md #2): every state is new, carries at least 128 bits,
 // is not the session ID or a hash of it, and is kept in the session record
 // with its creation time. The clock stands still the whole time, so the
 // states cannot come from it.
@@ -140,7 +140,7 @@ func TestChecklist02_StateFreshRandomAndStored(t *testing.T) {
 	}
 }
 
-// TestChecklist02_NoMathRand is the static half of SECURITY-CHECKLIST #2:
+// TestChecklist02_NoMathRand is the static half of oauth/SECURITY.md #2:
 // nothing in the package can draw a state or verifier from math/rand.
 func TestChecklist02_NoMathRand(t *testing.T) {
 	t.Parallel()
@@ -170,7 +170,7 @@ func TestChecklist02_NoMathRand(t *testing.T) {
 	}
 }
 
-// TestChecklist03_PKCE checks SECURITY-CHECKLIST #3: an S256 challenge in
+// TestChecklist03_PKCE checks oauth/SECURITY.md #3: an S256 challenge in
 // the authorization URL, and at the token endpoint a verifier of 43
 // characters that hashes to it, seen nowhere else.
 func TestChecklist03_PKCE(t *testing.T) {
@@ -226,7 +226,7 @@ func TestChecklist03_PKCE(t *testing.T) {
 }
 
 // TestChecklist04_RedirectURIFromConfig sends the login start with a
-// forged Host and forwarding headers (SECURITY-CHECKLIST #4): the
+// forged Host and forwarding headers (oauth/SECURITY.md #4): the
 // redirect_uri is still the configured one, and the same string goes to
 // the token endpoint.
 func TestChecklist04_RedirectURIFromConfig(t *testing.T) {
@@ -258,7 +258,7 @@ func TestChecklist04_RedirectURIFromConfig(t *testing.T) {
 	}
 }
 
-// TestChecklist05_ReturnPathKeptServerSide checks SECURITY-CHECKLIST #5:
+// TestChecklist05_ReturnPathKeptServerSide checks oauth/SECURITY.md #5:
 // the page to return to is in the session record, not in the state or the
 // authorization URL, and the login still returns there.
 func TestChecklist05_ReturnPathKeptServerSide(t *testing.T) {
@@ -286,7 +286,7 @@ func TestChecklist05_ReturnPathKeptServerSide(t *testing.T) {
 	}
 }
 
-// TestChecklist06_OnlyPageVisitsStartLogin checks SECURITY-CHECKLIST #6:
+// TestChecklist06_OnlyPageVisitsStartLogin checks oauth/SECURITY.md #6:
 // a form post or a script's request from an anonymous visitor gets 401,
 // with no redirect and no session record.
 func TestChecklist06_OnlyPageVisitsStartLogin(t *testing.T) {
@@ -338,7 +338,7 @@ func TestChecklist06_OnlyPageVisitsStartLogin(t *testing.T) {
 	}
 }
 
-// TestChecklist07_PendingLoginsCappedAndExpire checks SECURITY-CHECKLIST
+// TestChecklist07_PendingLoginsCappedAndExpire checks oauth/SECURITY.md
 // #7: a session keeps the newest five login attempts, and an attempt older
 // than ten minutes is refused before the code is redeemed.
 func TestChecklist07_PendingLoginsCappedAndExpire(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 )
 
 // TestChecklist08_StateMustMatch sends callbacks whose state is missing,
-// foreign or altered (SECURITY-CHECKLIST #8). Each carries a code the
+// foreign or altered (oauth/SECURITY.md #8). Each carries a code the
 // provider would redeem, so a missing check would show as a token call.
 func TestChecklist08_StateMustMatch(t *testing.T) {
 	t.Parallel()
@@ -97,7 +97,7 @@ func TestChecklist08_StateMustMatch(t *testing.T) {
 	}
 }
 
-// TestChecklist09_StateSingleUse replays callbacks (SECURITY-CHECKLIST #9):
+// TestChecklist09_StateSingleUse replays callbacks (oauth/SECURITY.md #9):
 // a state is used up by its first callback, whether the login succeeded or
 // the token endpoint failed.
 func TestChecklist09_StateSingleUse(t *testing.T) {
@@ -142,7 +142,7 @@ func TestChecklist09_StateSingleUse(t *testing.T) {
 }
 
 // TestChecklist10_ErrorResponse sends the provider's error answers
-// (SECURITY-CHECKLIST #10): the state is checked and used up, the page
+// (oauth/SECURITY.md #10): the state is checked and used up, the page
 // says only what the error code means, and no code is redeemed.
 func TestChecklist10_ErrorResponse(t *testing.T) {
 	t.Parallel()
@@ -201,7 +201,7 @@ func TestChecklist10_ErrorResponse(t *testing.T) {
 	})
 }
 
-// TestChecklist11_DuplicateAndEmptyParams checks SECURITY-CHECKLIST #11: a
+// TestChecklist11_DuplicateAndEmptyParams checks oauth/SECURITY.md #11: a
 // parameter given twice refuses the callback, and an empty one counts as
 // absent.
 func TestChecklist11_DuplicateAndEmptyParams(t *testing.T) {
@@ -252,7 +252,7 @@ func TestChecklist11_DuplicateAndEmptyParams(t *testing.T) {
 }
 
 // TestChecklist12_IssuerMixUp checks the mix-up defence of
-// SECURITY-CHECKLIST #12 with Config.Issuer set: an iss other than the
+// oauth/SECURITY.md #12 with Config.Issuer set: an iss other than the
 // configured issuer, byte for byte, refuses the callback before any token
 // call.
 func TestChecklist12_IssuerMixUp(t *testing.T) {
@@ -303,7 +303,7 @@ func TestChecklist12_IssuerMixUp(t *testing.T) {
 }
 
 // TestChecklist13_VerifierBoundToState starts two logins, A then B, in one
-// session (SECURITY-CHECKLIST #13): the exchange uses the verifier stored
+// session (oauth/SECURITY.md #13): the exchange uses the verifier stored
 // under the state that came back, not the newest one.
 func TestChecklist13_VerifierBoundToState(t *testing.T) {
 	t.Parallel()
@@ -340,7 +340,7 @@ func TestChecklist13_VerifierBoundToState(t *testing.T) {
 	}
 }
 
-// TestChecklist15_CleanRedirectAfterCallback checks SECURITY-CHECKLIST #15:
+// TestChecklist15_CleanRedirectAfterCallback checks oauth/SECURITY.md #15:
 // a successful callback sends the browser on with a 303 to a URL without
 // the code or state; callback answers are not cached and send no Referer.
 func TestChecklist15_CleanRedirectAfterCallback(t *testing.T) {
@@ -369,7 +369,7 @@ func TestChecklist15_CleanRedirectAfterCallback(t *testing.T) {
 	}
 }
 
-// TestChecklist16_CallbackGetOnlyAndSameSiteLax checks SECURITY-CHECKLIST
+// TestChecklist16_CallbackGetOnlyAndSameSiteLax checks oauth/SECURITY.md
 // #16 through the routes: only GET reaches the callback, and every cookie
 // the app sets is SameSite=Lax, so it comes back with the provider's
 // cross-site redirect.
@@ -411,7 +411,7 @@ func TestChecklist16_CallbackGetOnlyAndSameSiteLax(t *testing.T) {
 	}
 }
 
-// TestChecklist33_SessionIDRenewedAtLogin checks SECURITY-CHECKLIST #33:
+// TestChecklist33_SessionIDRenewedAtLogin checks oauth/SECURITY.md #33:
 // the session ID from before the login is replaced, its record deleted, and
 // it never becomes a logged-in session. The second row keeps another login
 // pending in the session, so the record is never emptied along the way and
@@ -457,7 +457,7 @@ func TestChecklist33_SessionIDRenewedAtLogin(t *testing.T) {
 }
 
 // TestChecklist46_ReturnPathAfterLogin runs the whole login from raw
-// request targets (SECURITY-CHECKLIST #46). ServeMux would clean some of
+// request targets (oauth/SECURITY.md #46). ServeMux would clean some of
 // them before any handler sees them, so they go straight to the protected
 // handler, as they would behind a mux that does not clean paths. The page
 // the login returns to is always a path on this site.

@@ -14,7 +14,7 @@ import (
 
 // TestChecklist49_58_CanarySweep runs the success path and every failure
 // path in one harness, then sweeps every response and log line for the
-// canaries (SECURITY-CHECKLIST #49, #58). The sweep runs after every other
+// canaries (oauth/SECURITY.md #49, #58). The sweep runs after every other
 // test of this package too; this one also checks that the canaries were
 // live: the provider really received the secret, codes, verifiers and
 // tokens that must not come back out.
@@ -115,7 +115,7 @@ func TestCanarySweepFindsLeaks(t *testing.T) {
 
 // TestChecklist57_SecurityEvents drives each path of the login and checks
 // that it logs exactly one record with the expected event and reason
-// (SECURITY-CHECKLIST #57), naming the session by a keyed hash, never by
+// (oauth/SECURITY.md #57), naming the session by a keyed hash, never by
 // its ID (#58).
 func TestChecklist57_SecurityEvents(t *testing.T) {
 	t.Parallel()
@@ -242,7 +242,7 @@ func TestChecklist57_SecurityEvents(t *testing.T) {
 }
 
 // TestChecklist59_LogInjectionAndLength sends text made to forge log
-// records or flood them (SECURITY-CHECKLIST #59): it stays inside one
+// records or flood them (oauth/SECURITY.md #59): it stays inside one
 // field of one record, escaped, and cut to 256 bytes.
 func TestChecklist59_LogInjectionAndLength(t *testing.T) {
 	t.Parallel()

@@ -32,7 +32,7 @@ import (
 )
 
 // TestChecklist17_TokenRequest checks the token request of
-// SECURITY-CHECKLIST #17: a form POST with the parameters in the body, and
+// oauth/SECURITY.md #17: a form POST with the parameters in the body, and
 // the client's credentials either in the body or, form-encoded first, in
 // HTTP Basic.
 func TestChecklist17_TokenRequest(t *testing.T) {
@@ -128,7 +128,7 @@ func checkTokenRequestShape(t *testing.T, r oauthtest.RecordedRequest, wantKeys 
 	}
 }
 
-// TestChecklist18_TokenResponseMediaType checks SECURITY-CHECKLIST #18: the
+// TestChecklist18_TokenResponseMediaType checks oauth/SECURITY.md #18: the
 // app asks for JSON, and a token response of another media type is refused
 // before the token is used, even if its body would parse.
 func TestChecklist18_TokenResponseMediaType(t *testing.T) {
@@ -178,7 +178,7 @@ func checkFailedLogin(t *testing.T, h *harness, status int) *browser {
 }
 
 // TestChecklist19_TokenResponseThroughCallback runs the token endpoint's
-// failures through the real callback (SECURITY-CHECKLIST #19): each ends
+// failures through the real callback (oauth/SECURITY.md #19): each ends
 // on the failure page, with no profile fetched and no user logged in.
 // token_test.go checks the parser's rules one by one.
 func TestChecklist19_TokenResponseThroughCallback(t *testing.T) {
@@ -221,7 +221,7 @@ func TestChecklist19_TokenResponseThroughCallback(t *testing.T) {
 }
 
 // TestChecklist21_OversizedTokenResponse has the token endpoint stream 8 MiB
-// (SECURITY-CHECKLIST #21): the login fails, the app reads no more than its
+// (oauth/SECURITY.md #21): the login fails, the app reads no more than its
 // limit, and no goroutine is left behind. Not parallel: it counts the
 // process's allocations and goroutines.
 func TestChecklist21_OversizedTokenResponse(t *testing.T) {
@@ -261,7 +261,7 @@ func TestChecklist21_OversizedTokenResponse(t *testing.T) {
 	}
 }
 
-// TestChecklist22_ProviderCallsAreBounded checks SECURITY-CHECKLIST #22: a
+// TestChecklist22_ProviderCallsAreBounded checks oauth/SECURITY.md #22: a
 // provider that never answers costs at most the configured timeout, and a
 // visitor who leaves cancels the call.
 func TestChecklist22_ProviderCallsAreBounded(t *testing.T) {
@@ -352,7 +352,7 @@ func TestChecklist22_ProviderCallsAreBounded(t *testing.T) {
 	})
 }
 
-// TestChecklist23_CodeRedeemedAtMostOnce checks SECURITY-CHECKLIST #23:
+// TestChecklist23_CodeRedeemedAtMostOnce checks oauth/SECURITY.md #23:
 // after a failed or timed-out exchange the app does not try the code again.
 // Closing the servers waits for every request in flight, so the count
 // read after it is final.
@@ -383,7 +383,7 @@ func TestChecklist23_CodeRedeemedAtMostOnce(t *testing.T) {
 }
 
 // TestChecklist24_RedirectsNotFollowed has the token or user endpoint
-// redirect to another server (SECURITY-CHECKLIST #24). That server has the
+// redirect to another server (oauth/SECURITY.md #24). That server has the
 // certificate the app trusts, so a followed redirect would reach it; it
 // must get nothing, and the login must fail.
 func TestChecklist24_RedirectsNotFollowed(t *testing.T) {
@@ -425,7 +425,7 @@ func TestChecklist24_RedirectsNotFollowed(t *testing.T) {
 
 // TestChecklist25_UntrustedCertificate puts the token or user endpoint on
 // a server whose certificate the app's client does not trust
-// (SECURITY-CHECKLIST #25): the call fails at the handshake, before a
+// (oauth/SECURITY.md #25): the call fails at the handshake, before a
 // single request reaches the server.
 func TestChecklist25_UntrustedCertificate(t *testing.T) {
 	t.Parallel()
@@ -484,7 +484,7 @@ func newUntrustedTLSServer(t *testing.T, handler http.Handler) *httptest.Server 
 	return s
 }
 
-// TestChecklist26_AccessTokenNeverReachesBrowser checks SECURITY-CHECKLIST
+// TestChecklist26_AccessTokenNeverReachesBrowser checks oauth/SECURITY.md
 // #26: after a login, the access token is in no response and no cookie,
 // and not even in the session record; the cookie is only a session ID.
 func TestChecklist26_AccessTokenNeverReachesBrowser(t *testing.T) {

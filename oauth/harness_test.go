@@ -1,6 +1,6 @@
 package oauth
 
-// The test harness of SECURITY-CHECKLIST.md ("Test harness assumed"):
+// The test harness behind the TestChecklist tests (oauth/SECURITY.md):
 //
 //   - AS: the provider of package oauthtest on a TLS server, approving at
 //     once as "ada". The app reaches it through a second TLS server, the
@@ -246,7 +246,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	// TokenHang holds, which Close would otherwise wait for.
 	t.Cleanup(func() {
 		for _, leak := range h.leaks() {
-			t.Errorf("canary sweep (SECURITY-CHECKLIST #49, #58): %s", leak)
+			t.Errorf("canary sweep (oauth/SECURITY.md #49, #58): %s", leak)
 		}
 	})
 	t.Cleanup(func() {
@@ -627,7 +627,7 @@ func callbackURL(pairs ...string) string {
 
 // assertRefused checks what a refused callback must leave behind: no
 // token request, exactly one log record since mark that names reason, and
-// each of cookies still anonymous (SECURITY-CHECKLIST #8, #57).
+// each of cookies still anonymous (oauth/SECURITY.md #8, #57).
 func (h *harness) assertRefused(t *testing.T, mark int, reason string, cookies ...string) {
 	t.Helper()
 	if n := h.tokenCalls(); n != 0 {

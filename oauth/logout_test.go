@@ -13,7 +13,7 @@ func sameOrigin(r *http.Request) {
 	r.Header.Set("Origin", appOrigin)
 }
 
-// TestChecklist36_37_Logout checks SECURITY-CHECKLIST #36 and #37: logout
+// TestChecklist36_37_Logout checks oauth/SECURITY.md #36 and #37: logout
 // deletes the record, expires the cookie with matching attributes and asks
 // the browser to forget the site; only a same-origin POST does it.
 func TestChecklist36_37_Logout(t *testing.T) {
@@ -85,7 +85,7 @@ func TestChecklist36_37_Logout(t *testing.T) {
 	}
 }
 
-// TestChecklist47_LogoutIgnoresRedirectParameters checks SECURITY-CHECKLIST
+// TestChecklist47_LogoutIgnoresRedirectParameters checks oauth/SECURITY.md
 // #47: whatever the logout URL says, it sends the browser to /.
 func TestChecklist47_LogoutIgnoresRedirectParameters(t *testing.T) {
 	t.Parallel()

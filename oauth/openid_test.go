@@ -76,7 +76,7 @@ func refuseIDTokens(err error) func(*Config) {
 
 // TestChecklist29_OpenIDConnectLogin logs in with each algorithm the
 // provider signs ID tokens with. The user is who the verified ID token
-// says, keyed on (iss, sub) (SECURITY-CHECKLIST #29).
+// says, keyed on (iss, sub) (oauth/SECURITY.md #29).
 func TestChecklist29_OpenIDConnectLogin(t *testing.T) {
 	t.Parallel()
 	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA"} {
@@ -244,7 +244,7 @@ func notAdvertisingIss(w http.ResponseWriter, r *http.Request, as http.Handler) 
 	w.Write(bytes.Replace(rec.Body.Bytes(), []byte(promise), []byte(`"authorization_response_iss_parameter_supported":false`), 1))
 }
 
-// TestChecklist12_RFC9207IssFromDiscovery checks SECURITY-CHECKLIST #12
+// TestChecklist12_RFC9207IssFromDiscovery checks oauth/SECURITY.md #12
 // with the provider's own discovery document: when it advertises
 // authorization_response_iss_parameter_supported, a callback without iss
 // is refused; with or without it, an iss other than the issuer is.
@@ -381,7 +381,7 @@ func TestIssue4_LogoutAtEndSessionEndpoint(t *testing.T) {
 }
 
 // TestChecklist45_54_LoginRateLimit checks the per-client limit on login
-// starts (SECURITY-CHECKLIST #45) and callbacks (#54), on the fake clock.
+// starts (oauth/SECURITY.md #45) and callbacks (#54), on the fake clock.
 func TestChecklist45_54_LoginRateLimit(t *testing.T) {
 	t.Parallel()
 	limited := func(t *testing.T, resp *response, what string, h *harness, mark int) {

@@ -89,7 +89,7 @@ func providerID(t *testing.T, h *harness) string {
 
 // TestChecklist29_ProviderProfiles logs in through each profile against
 // the provider shaped like it (issue 4): the user is keyed on the
-// provider's id (SECURITY-CHECKLIST #29), and each quirk of the shape is
+// provider's id (oauth/SECURITY.md #29), and each quirk of the shape is
 // met.
 func TestChecklist29_ProviderProfiles(t *testing.T) {
 	t.Parallel()

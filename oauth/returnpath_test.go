@@ -3,7 +3,7 @@ package oauth
 import "testing"
 
 // TestChecklist46_ReturnPathStaysOnSite checks the open-redirect defence of
-// SECURITY-CHECKLIST #46: only a path on this site survives.
+// oauth/SECURITY.md #46: only a path on this site survives.
 func TestChecklist46_ReturnPathStaysOnSite(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"/", "/"},

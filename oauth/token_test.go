@@ -7,7 +7,7 @@ import (
 )
 
 // TestChecklist19_TokenResponseSuccessRules runs the token answers of
-// SECURITY-CHECKLIST #19 and #20 through the parser: only a 2xx without an
+// oauth/SECURITY.md #19 and #20 through the parser: only a 2xx without an
 // error member, with a non-empty string access_token and a Bearer
 // token_type, is a token.
 func TestChecklist19_TokenResponseSuccessRules(t *testing.T) {
@@ -75,7 +75,7 @@ func TestChecklist19_TokenResponseSuccessRules(t *testing.T) {
 	}
 }
 
-// FuzzParseTokenResponse checks SECURITY-CHECKLIST #20: no body, however
+// FuzzParseTokenResponse checks oauth/SECURITY.md #20: no body, however
 // malformed, panics the parser or passes as a token unless every rule of
 // #19 holds.
 func FuzzParseTokenResponse(f *testing.F) {

@@ -9,7 +9,7 @@ import (
 	"oauthlogin/oauth/oauthtest"
 )
 
-// TestChecklist27_UserRequest checks SECURITY-CHECKLIST #27: the profile is
+// TestChecklist27_UserRequest checks oauth/SECURITY.md #27: the profile is
 // fetched with a GET carrying the access token in the Authorization header
 // only.
 func TestChecklist27_UserRequest(t *testing.T) {
@@ -50,7 +50,7 @@ func serveUser(status int, contentType, body string) func(http.ResponseWriter, *
 	}
 }
 
-// TestChecklist28_UserResponse checks SECURITY-CHECKLIST #28: only a 200
+// TestChecklist28_UserResponse checks oauth/SECURITY.md #28: only a 200
 // with a JSON object is a profile; anything else fails the login.
 func TestChecklist28_UserResponse(t *testing.T) {
 	t.Parallel()
@@ -80,7 +80,7 @@ func TestChecklist28_UserResponse(t *testing.T) {
 }
 
 // TestChecklist29_ProfileMapping checks how a profile becomes a User
-// (SECURITY-CHECKLIST #29): the provider's id, present and of sane type and
+// (oauth/SECURITY.md #29): the provider's id, present and of sane type and
 // length, is the identity; names are kept as data, for the templates to
 // escape.
 func TestChecklist29_ProfileMapping(t *testing.T) {
@@ -157,7 +157,7 @@ func TestChecklist29_ProfileMapping(t *testing.T) {
 }
 
 // TestChecklist30_LoginIsAtomic fails the profile fetch after a good token
-// exchange (SECURITY-CHECKLIST #30): no user is stored, the visitor stays
+// exchange (oauth/SECURITY.md #30): no user is stored, the visitor stays
 // anonymous, and the state is used up.
 func TestChecklist30_LoginIsAtomic(t *testing.T) {
 	t.Parallel()

@@ -50,7 +50,7 @@ func TestFileStoreReopensARecreatedDirectory(t *testing.T) {
 }
 
 // TestFileStoreDoesNotReopenAnUnsafeDirectory: a directory that comes back
-// open to other users is refused, as at start-up (SECURITY-CHECKLIST #41).
+// open to other users is refused, as at start-up (oauth/SECURITY.md #41).
 func TestFileStoreDoesNotReopenAnUnsafeDirectory(t *testing.T) {
 	s, dir, clock := newTestFileStore(t)
 	if err := os.RemoveAll(dir); err != nil {

@@ -4,7 +4,7 @@ package e2e
 // limits, the routes' methods and body limits, the absence of debug
 // endpoints, the security headers, what the log leaves out, the checks at
 // start-up, and the bounds on session storage. Each test names the
-// SECURITY-CHECKLIST item it covers.
+// oauth/SECURITY.md item it covers.
 
 import (
 	"bufio"

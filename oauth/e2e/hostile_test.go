@@ -28,7 +28,7 @@ import (
 // TestHostileInputs (issue 6) sends the running binary what an attacker
 // would: malformed and stolen-looking cookies, forged and replayed
 // callbacks, open-redirect return paths, a spoofed Host, huge headers and
-// methods that are not routed. Each row names the SECURITY-CHECKLIST item it
+// methods that are not routed. Each row names the oauth/SECURITY.md item it
 // exercises and the exact answer the code should give; on top of that, every
 // row checks the same invariants:
 //
@@ -108,7 +108,7 @@ type hostileCase struct {
 
 	// finishAs, when set, completes at the provider the login the request
 	// started, as this user, and expects the callback to land on
-	// finalLocation (SECURITY-CHECKLIST #46), in which {marker} stands for
+	// finalLocation (oauth/SECURITY.md #46), in which {marker} stands for
 	// the row's query-escaped marker.
 	finishAs      string
 	finalLocation string
