@@ -1,19 +1,18 @@
-// Package e2e tests the login the way a person goes through it: it runs the
-// real application binary, opens it in a headless Chromium driven through the
-// Chrome DevTools Protocol, and checks what the browser shows and stores.
+// Package e2e tests the whole application the way people and tools meet
+// it: it builds the real binary and drives it over loopback with a cookie
+// jar, in Chromium, Firefox and WebKit, as an attacker, through faults and
+// restarts, under load, against a real redis-server, and through the
+// README's own claims. README.md in this folder says what each file covers.
 //
 // The app serves itself on http://localhost:PORT and its built-in development
 // provider on http://127.0.0.1:PORT/dev/oauth, a different site, so the
 // provider's redirect back to the app crosses sites as it does with a real
 // provider such as GitHub. Nothing leaves the loopback interface.
 //
-// The tests need Chromium (on Debian: apt-get install chromium). Without it
-// they are skipped, except when CI=true, where a missing browser fails them.
+// A browser, Xvfb or redis-server that is missing is skipped with the
+// apt-get line that installs it, except when CI=true, where it fails the
+// test. The browser test saves screenshots of each engine in a temporary
+// directory, and also in E2E_SCREENSHOT_DIR when it is set:
 //
-// The browser test saves screenshots of the home page and of the error page in
-// a temporary directory and logs their paths. To keep the home page screenshot,
-// for instance for the README, name a directory in E2E_SCREENSHOT_DIR and the
-// test also writes it there as home.png:
-//
-//	E2E_SCREENSHOT_DIR=$PWD/templates go test -run Browser ./oauth/e2e/
+//	E2E_SCREENSHOT_DIR=$PWD/templates/screenshots go test -run Browser ./oauth/e2e/
 package e2e
