@@ -185,3 +185,49 @@ func runAppUntilExit(t *testing.T, env map[string]string) (code int, output stri
 	}
 	return cmd.ProcessState.ExitCode(), string(out)
 }
+
+// main.go plugs package oidc into package oauth through oauth's own
+// verifier interface. Through the binary, ID tokens that oidc refuses are
+// refused, with oidc's reason in the log record, and nobody is logged in.
+func TestOpenIDConnectVerifierIsPluggedIn(t *testing.T) {
+	for fault, reason := range map[oauthtest.IDTokenFault]string{
+		oauthtest.IDTokenWrongAudience: "aud_mismatch",
+		oauthtest.IDTokenBadSignature:  "bad_signature",
+	} {
+		t.Run(reason, func(t *testing.T) {
+			port := freePort(t)
+			appURL := "http://localhost:" + port
+			provider := oauthtest.NewServer(oauthtest.Config{
+				ClientID: "e2e-client", ClientSecret: "e2e-secret", RedirectURL: appURL + "/oauth/callback",
+				OpenID: true, AutoApprove: "ada",
+			})
+			t.Cleanup(provider.Close)
+			provider.Misbehave(oauthtest.Misbehaviour{IDToken: fault})
+			a := startApp(t, appOptions{Env: oidcEnv(port, provider.HTTP.URL)})
+
+			v := newVisitor(t)
+			r := v.get(appURL + "/")
+			r = v.get(r.location)
+			r = v.get(r.location) // the callback
+			if r.status != http.StatusBadGateway {
+				t.Errorf("callback with a refused ID token: %d, want 502", r.status)
+			}
+			// The app's log reaches this process a moment after its answer.
+			refused := pollUntil(appStartTimeout, func() bool {
+				for _, line := range a.Logs() {
+					var rec map[string]any
+					if json.Unmarshal([]byte(line), &rec) == nil && rec["event"] == "id_token_invalid" && rec["reason"] == reason {
+						return true
+					}
+				}
+				return false
+			})
+			if !refused {
+				t.Errorf("no id_token_invalid record with reason %s; the log:\n%s", reason, strings.Join(a.Logs(), "\n"))
+			}
+			if r := v.get(appURL + "/"); r.status != http.StatusFound {
+				t.Errorf("after the refused login GET / answered %d, want 302: the visitor is logged in", r.status)
+			}
+		})
+	}
+}
