@@ -50,9 +50,11 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.sessionStoreFailed(w, r, err)
 		return
 	}
-	if p.Counted {
+	if p.Counted && !sess.Exists() {
 		// The attempt that made this visitor's record is used up, and the
-		// record with it: it no longer counts toward the bound.
+		// record is gone with it: it no longer counts toward the bound. A
+		// record that other attempts keep alive still counts, until it
+		// expires.
 		l.pending.Release(time.Unix(p.Created, 0))
 	}
 	if err := l.client.checkIss(params.iss); err != nil {

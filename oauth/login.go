@@ -149,6 +149,9 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 	// the visitor one retry, so its record is not forced to the disk.
 	err := sess.UpdateEphemeral(func(v *session.Values) error { return addPending(v, p, now) })
 	if err != nil {
+		if counted {
+			l.pending.Release(now) // no record was made
+		}
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)
 		l.fail(w, r, failSessionStore)
 		return

@@ -43,7 +43,9 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 	h.Set("Clear-Site-Data", `"cache", "storage"`)
 	target := l.signedOutPath
 	if l.client.logsOutAtProvider() {
-		target = l.client.endSessionURL(idToken)
+		if u := l.client.endSessionURL(idToken); u != "" {
+			target = u
+		}
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -61,7 +63,7 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 func (c *Client) endSessionURL(idToken string) string {
 	u, err := url.Parse(c.cfg.EndSessionURL)
 	if err != nil {
-		return "/"
+		return "" // the signed-out page, then: logout must still end
 	}
 	q := u.Query()
 	setIfNotEmpty(q, "id_token_hint", idToken)

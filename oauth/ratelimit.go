@@ -80,23 +80,25 @@ func (l *RateLimit) Allow(r *http.Request) bool {
 	return true
 }
 
-// prune makes room for a new bucket. It runs only when the map is full,
-// so its cost is spread over many requests.
+// prune makes room for new buckets. It runs only when the map is full, and
+// leaves it at most nine tenths full, so that its scan of the map is paid
+// once per thousand new clients even while clients rotate addresses to
+// keep it full. Buckets that have refilled go first: their clients are
+// idle, and a new bucket would be the same. If that is not enough, others
+// go at random (the map's order): a client that loses its bucket starts
+// again with a full one, the price of bounded memory.
 func (l *RateLimit) prune(now time.Time) {
 	refill := time.Duration(float64(time.Minute) * float64(l.Burst) / float64(max(l.PerMinute, 1)))
-	var oldest netip.Addr
-	var oldestTime time.Time
 	for addr, b := range l.buckets {
 		if now.Sub(b.last) >= refill {
 			delete(l.buckets, addr)
-			continue
-		}
-		if oldestTime.IsZero() || b.last.Before(oldestTime) {
-			oldest, oldestTime = addr, b.last
 		}
 	}
-	if len(l.buckets) >= maxBuckets {
-		delete(l.buckets, oldest)
+	for addr := range l.buckets {
+		if len(l.buckets) <= maxBuckets*9/10 {
+			break
+		}
+		delete(l.buckets, addr)
 	}
 }
 

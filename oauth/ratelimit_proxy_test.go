@@ -154,3 +154,49 @@ func TestPendingLimitThroughTheLogin(t *testing.T) {
 	// A visitor who already has a session makes no new record.
 	started.startLogin(t, "/private")
 }
+
+// A record counts until it is gone, not until the attempt that made it is
+// used up: a visitor who starts a second login in the same session and then
+// cancels the first keeps the record alive, and it must keep counting.
+func TestPendingLimitCountsRecordsNotAttempts(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{pendingLimit: &PendingLimit{Max: 3, Window: time.Hour}})
+	refused := 0
+	for range 10 {
+		b := h.newBrowser()
+		resp := b.get("/private")
+		if resp.Status == http.StatusServiceUnavailable {
+			refused++
+			continue
+		}
+		first := resp.location(t).Query().Get("state")
+		b.startLogin(t, "/private")
+		b.get(callbackURL("error", "access_denied", "state", first))
+	}
+	if refused != 7 {
+		t.Errorf("%d of 10 new visitors refused; with a bound of 3 and every record kept alive, 7 should be", refused)
+	}
+	if files := h.fileCount(t); files > 3 {
+		t.Errorf("%d session records after cancelling one of two logins each time; the bound is 3", files)
+	}
+}
+
+// Clients that rotate addresses to keep the limiter full make it prune in
+// batches, not once per request: after one prune, a thousand new clients
+// find room without another scan of the whole map.
+func TestRateLimitPrunesInBatches(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := &RateLimit{PerMinute: 60, Burst: 5, Now: func() time.Time { return now }}
+	r := httptest.NewRequest("GET", "/", nil)
+	client := func(i int) {
+		addr := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		r.RemoteAddr = netip.AddrPortFrom(addr, 1).String()
+		l.Allow(r)
+	}
+	for i := range maxBuckets + 1 { // every bucket busy: none has refilled
+		client(i)
+	}
+	if n := len(l.buckets); n > maxBuckets*9/10+1 {
+		t.Fatalf("%d buckets after the map overflowed; a prune should leave at most %d", n, maxBuckets*9/10+1)
+	}
+}

@@ -1,8 +1,10 @@
 package session
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -54,5 +56,20 @@ func TestFileStoreReopenLeaksNoDescriptor(t *testing.T) {
 		if err == nil && target == dir+" (deleted)" {
 			t.Errorf("descriptor %s still holds the removed directory", fd.Name())
 		}
+	}
+}
+
+// ReadRecord reads no more than the one byte past MaxRecordSize that tells
+// an oversized file, however large the file.
+func TestReadRecordStopsPastTheLimit(t *testing.T) {
+	s, _, _ := newTestFileStore(t)
+	name := strings.Repeat("a", 64) // the shape of a record's name
+	big := bytes.Repeat([]byte("x"), 3*MaxRecordSize)
+	if err := os.WriteFile(filepath.Join(s.dir, name), big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.fs.ReadRecord(name)
+	if err != nil || len(b) != MaxRecordSize+1 {
+		t.Errorf("ReadRecord of a %d-byte file: %d bytes, %v; want %d", len(big), len(b), err, MaxRecordSize+1)
 	}
 }

@@ -23,9 +23,9 @@ type Options struct {
 	CookieName string
 
 	// InsecureCookieOverHTTP drops the Secure attribute (and so the
-	// "__Host-" prefix) for plain-http development on a host other than
-	// localhost. Browsers treat http://localhost as secure already, so
-	// local development does not need it.
+	// "__Host-" prefix), for a site served over plain http: development on
+	// http://localhost, where WebKit (Safari's engine) refuses a Secure
+	// cookie. Never set it for a site that people reach over a network.
 	InsecureCookieOverHTTP bool
 
 	// IdleTimeout ends a session that has seen no request for this long.

@@ -77,7 +77,8 @@ func (r rootFS) ReadRecord(name string) ([]byte, error) {
 		if m == 0 || n < len(buf) || n > MaxRecordSize {
 			return buf[:n], nil
 		}
-		buf = append(buf, make([]byte, len(buf))...)
+		// Grow, but never past the one byte that tells an oversized file.
+		buf = append(buf, make([]byte, min(len(buf), MaxRecordSize+1-len(buf)))...)
 	}
 }
 

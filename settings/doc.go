@@ -23,9 +23,9 @@
 //
 // An empty value counts as unset, so the default applies. The exception is
 // the variables that name OAuth request parameters (SCOPE, PROMPT,
-// APPROVAL_PROMPT, RESPONSE_TYPE and GRANT_TYPE): for those, an explicitly
-// empty value such as "PROMPT=" means "do not send this parameter" and
-// stays empty. RESPONSE_TYPE and GRANT_TYPE are then rejected, because the
+// APPROVAL_PROMPT, RESPONSE_TYPE and GRANT_TYPE) and
+// POST_LOGOUT_REDIRECT_URL: for those, an explicitly empty value such as
+// "PROMPT=" means "do not send this parameter" and stays empty. RESPONSE_TYPE and GRANT_TYPE are then rejected, because the
 // authorization code flow needs both.
 //
 // # Errors

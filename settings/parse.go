@@ -114,6 +114,9 @@ func Parse(vars map[string]string) (Settings, error) {
 	// never be reachable from another machine: neither through where the
 	// app listens nor through where the provider sends people back.
 	if devProvider {
+		// It stands in for the provider, so it goes with no other.
+		c.check(provider == ProviderGeneric, "INSECURE_DEV_PROVIDER",
+			"may be true only with PROVIDER=generic: the development provider stands in for a real one")
 		c.check(isLoopbackListenAddr(addr), "INSECURE_DEV_PROVIDER",
 			"may be true only when the app listens on a loopback address: set HOST=localhost "+
 				"(or ADDR=localhost:PORT); an empty host or 0.0.0.0 listens on every network")
@@ -125,14 +128,14 @@ func Parse(vars map[string]string) (Settings, error) {
 	// only on a loopback REDIRECT_URL, where a Secure cookie is what some
 	// browsers (WebKit, so Safari) refuse to keep: there the cookie goes
 	// without it, and nowhere else can it.
-	s.Session.CookieSecure = !strings.HasPrefix(s.OAuth.RedirectURL, "http:")
+	s.Session.CookieSecure = !isPlainHTTP(s.OAuth.RedirectURL)
 	if vars["SESSION_COOKIE_SECURE"] != "" {
 		c.problem("SESSION_COOKIE_SECURE", "is no longer read: the session cookie is Secure exactly when "+
 			"REDIRECT_URL is https, and plain http is allowed only on loopback; remove the variable")
 	}
 	c.check(!devProvider || vars["REDIRECT_URL"] != "" || !strings.HasSuffix(addr, ":0"), "PORT",
 		"must not be 0 with INSECURE_DEV_PROVIDER: the development provider's URLs are derived from it")
-	s.Server.WriteTimeout = writeTimeout(s.OAuth)
+	s.Server.WriteTimeout = writeTimeout(s.OAuth, s.Session)
 	// After logging out at an OpenID Connect provider, the browser comes
 	// back to the signed-out page unless the variable says otherwise; set
 	// empty, the provider decides.

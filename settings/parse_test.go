@@ -243,6 +243,9 @@ func TestParseRejects(t *testing.T) {
 		{"dev provider listening on a private address", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
 			"REDIRECT_URL": ptr("http://localhost:5000/oauth/callback"), "ADDR": ptr("192.168.1.5:5000")},
 			"INSECURE_DEV_PROVIDER: may be true only when the app listens on a loopback address"},
+		{"dev provider with a real provider's profile", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
+			"PROVIDER": ptr("github"), "REDIRECT_URL": ptr("http://localhost:5000/oauth/callback")},
+			"INSECURE_DEV_PROVIDER: may be true only with PROVIDER=generic"},
 		{"dev provider deriving its URLs from port 0", map[string]*string{"INSECURE_DEV_PROVIDER": ptr("true"),
 			"REDIRECT_URL": nil, "AUTHORIZE_URL": nil, "TOKEN_URL": nil, "USER_URL": nil,
 			"HOST": ptr("localhost"), "PORT": ptr("0")},
@@ -461,6 +464,8 @@ func TestCookieSecureFollowsRedirectURL(t *testing.T) {
 		"https://localhost:8443/oauth/callback": true,
 		"http://localhost:5000/oauth/callback":  false,
 		"http://127.0.0.1:5000/oauth/callback":  false,
+		"HTTP://localhost:5000/oauth/callback":  false, // url.Parse lowers the scheme
+		"HTTPS://app.example/oauth/callback":    true,
 	} {
 		s, err := Parse(with(map[string]*string{"REDIRECT_URL": ptr(redirect)}))
 		if err != nil {
@@ -488,6 +493,10 @@ func TestWriteTimeoutCoversEveryProviderCall(t *testing.T) {
 			"ISSUER": ptr("https://issuer.example"), "SCOPE": ptr("openid")}, 3},
 		{"OpenID Connect with e-mails", map[string]*string{"ISSUER": ptr("https://issuer.example"),
 			"SCOPE": ptr("openid"), "EMAILS_URL": ptr("https://provider.example/emails")}, 4},
+		// Two session changes of up to REDIS_TIMEOUT (1m) each count as two
+		// more calls.
+		{"Redis sessions", map[string]*string{"SESSION_STORE": ptr("redis"),
+			"REDIS_URL": ptr("redis://127.0.0.1:6379"), "REDIS_TIMEOUT": ptr("1m")}, 4},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			changes := map[string]*string{"OAUTH_TIMEOUT": ptr("60s")}

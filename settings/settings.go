@@ -50,10 +50,12 @@ type Server struct {
 // after the other, each allowed the whole OAUTH_TIMEOUT. Those calls are
 // the token request, then the user endpoint (userinfo with OpenID
 // Connect), the key set when an ID token names a key not yet fetched, and
-// the e-mail list. A shorter bound would let the server cut the answer
-// after the login has happened, leaving the person with an error and a
-// session they cannot see. The margin covers the session writes.
-func writeTimeout(o OAuth) time.Duration {
+// the e-mail list. Then come the session's changes: the login in progress
+// used up, and the logged-in session saved, each allowed REDIS_TIMEOUT
+// with Redis. A shorter bound would let the server cut the answer after
+// the login has happened, leaving the person with an error and a session
+// they cannot see. The margin covers the rest.
+func writeTimeout(o OAuth, s Session) time.Duration {
 	calls := 2 // the token request and the user endpoint
 	if o.Issuer != "" {
 		calls++ // the provider's key set
@@ -61,7 +63,11 @@ func writeTimeout(o OAuth) time.Duration {
 	if o.EmailsURL != "" {
 		calls++
 	}
-	return time.Duration(calls)*o.Timeout + 10*time.Second
+	bound := time.Duration(calls)*o.Timeout + 10*time.Second
+	if s.Store == SessionStoreRedis {
+		bound += 2 * s.RedisTimeout
+	}
+	return bound
 }
 
 // OAuth configures the conversation with the OAuth2 provider. An empty

@@ -75,6 +75,14 @@ func checkRedirectURL(raw string) error {
 	return nil
 }
 
+// isPlainHTTP reports whether raw is an http URL, however its scheme is
+// written (url.Parse lowers it). An unparsable URL counts as not plain
+// http: the safe answer where it decides the cookie's Secure attribute.
+func isPlainHTTP(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "http"
+}
+
 // isLoopbackURL reports whether raw parses and names a loopback host.
 func isLoopbackURL(raw string) bool {
 	u, err := url.Parse(raw)

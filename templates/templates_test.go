@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -158,4 +160,10 @@ func TestHomeReloadsWhenRestoredFromBackForwardCache(t *testing.T) {
 	if strings.Contains(contentSecurityPolicy, scriptHash("alert(1)")) || !strings.Contains(contentSecurityPolicy, scriptHash(backForwardReload)) {
 		t.Errorf("CSP %q does not allow exactly the reload", contentSecurityPolicy)
 	}
+}
+
+// scriptHash is the CSP source that allows exactly the inline script src.
+func scriptHash(src string) string {
+	sum := sha256.Sum256([]byte(src))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
