@@ -112,14 +112,17 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 
 // takePending finds and consumes the pending login that state names.
 //
-// A callback that brings no session at all is told apart from one whose
-// state matches nothing in its session: the first is most often a browser
-// that never sent the session cookie back (one that refuses it, a login
-// started in another browser), which the visitor can do something about;
-// the second is a stale or forged link.
+// A callback from a browser that sent no session cookie at all is told
+// apart from one whose cookie or state matches nothing: the first is most
+// often a browser that refuses the cookie, or a login started in another
+// browser, which the visitor can do something about; the second is a
+// stale or forged link, or a session that has ended.
 func (l *Login) takePending(sess *session.Session, state string) (pendingLogin, error) {
-	if !sess.Exists() {
+	if !sess.CookieSent() {
 		return pendingLogin{}, errSessionCookieMissing
+	}
+	if !sess.Exists() {
+		return pendingLogin{}, errStateMismatch
 	}
 	now := l.now()
 	var p pendingLogin

@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"bytes"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -530,6 +532,10 @@ func TestIssue9_CallbackWithoutSessionCookie(t *testing.T) {
 			"session_cookie_missing", "Your browser did not keep the login going"},
 		{"the session cookie, a forged state", func(v *browser) string { return v.cookie }, func(string) string { return "forged" },
 			"state_mismatch", "This login link is not valid"},
+		// A cookie was sent back, but it names no session (ended, or made
+		// up): the browser keeps cookies, so this is a stale link.
+		{"a cookie that names no session, the right state", func(*browser) string { return unknownSessionID() },
+			func(s string) string { return s }, "state_mismatch", "This login link is not valid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -556,4 +562,9 @@ func TestIssue9_CallbackWithoutSessionCookie(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unknownSessionID is a well-formed session ID that names no session.
+func unknownSessionID() string {
+	return base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 }

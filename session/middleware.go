@@ -48,6 +48,7 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error)
 	if err != nil {
 		return s, nil
 	}
+	s.cookie = true
 	if !validID(c.Value) {
 		// The value is not logged: it is attacker-controlled and might be
 		// someone's real cookie pasted in the wrong place.

@@ -439,3 +439,25 @@ func TestChecklist38_OneSessionCookiePerResponse(t *testing.T) {
 		})
 	}
 }
+
+// CookieSent tells a request without the session cookie from one whose
+// cookie names nothing, or is not even an ID.
+func TestCookieSent(t *testing.T) {
+	a := newApp(t, mapKind, nil)
+	for _, tt := range []struct {
+		name   string
+		cookie *http.Cookie
+		sent   bool
+	}{
+		{"no cookie", nil, false},
+		{"a malformed cookie", &http.Cookie{Name: a.mgr.CookieName(), Value: "x"}, true},
+		{"a cookie that names no session", &http.Cookie{Name: a.mgr.CookieName(), Value: mustID(t)}, true},
+		{"a live session", a.login(), true},
+	} {
+		a.serve(tt.cookie, func(s *Session) {
+			if s.CookieSent() != tt.sent {
+				t.Errorf("%s: CookieSent() = %v, want %v", tt.name, s.CookieSent(), tt.sent)
+			}
+		})
+	}
+}

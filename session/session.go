@@ -42,10 +42,17 @@ type Session struct {
 	ctx     context.Context // the request's: it bounds every call to the store
 	id      string          // "" while the visitor has no stored session
 	rec     record
+	cookie  bool // the request carried a session cookie, valid or not
 }
 
 // Exists reports whether the visitor has a stored session.
 func (s *Session) Exists() bool { return s.id != "" }
+
+// CookieSent reports whether the request carried a session cookie at all,
+// whether or not it named a live session. A visitor without a session who
+// sent none may have a browser that refuses the cookie; one who sent a
+// cookie that names nothing has a session that ended, or a forged cookie.
+func (s *Session) CookieSent() bool { return s.cookie }
 
 // LogID is a short, stable name for the session that is safe to log: a prefix
 // of its keyed hash, never the ID itself (OWASP Logging Cheat Sheet: session
