@@ -17,7 +17,13 @@
 //  4. It fetches the user's profile with the token ([Client.FetchUser],
 //     user.go), renews the session ID, stores the [User] in the session and
 //     redirects to the page first asked for.
-//  5. [Login.Logout] (logout.go) destroys the session.
+//  5. [Login.Logout] (logout.go) destroys the session and ends on the
+//     public signed-out page, [Login.SignedOut] (signedout.go), which never
+//     starts a login by itself.
+//
+// [GitHub], [GitLab], [Google] and [OpenIDConnect] (presets.go) describe
+// well-known providers, so that a Config needs only the client's
+// credentials and callback URL.
 //
 // The access token is used once, to fetch the profile, and then dropped:
 // the application needs to know who the visitor is, not to act for them.

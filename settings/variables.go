@@ -167,5 +167,6 @@ var variables = []Variable{
 	{Name: "INSECURE_DEV_PROVIDER", Default: "false",
 		Meaning: "true mounts a built-in development OAuth provider under " + DevProviderPath + "/ that lets " +
 			"anyone log in as anyone, and derives the provider URLs and REDIRECT_URL from the listen port. " +
-			"Allowed only when the app listens on a loopback host and REDIRECT_URL's host is loopback."},
+			"Allowed only with PROVIDER=generic, when the app listens on a loopback host and REDIRECT_URL's host " +
+			"is loopback."},
 }

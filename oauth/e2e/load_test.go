@@ -36,46 +36,12 @@ func TestLoad200Users(t *testing.T) {
 	transport := &http.Transport{MaxIdleConnsPerHost: users, MaxConnsPerHost: users}
 	t.Cleanup(transport.CloseIdleConnections)
 
-	var requests atomic.Int64
-	errs := make(chan error, users)
-	people := make([]*person, users)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range people {
-		people[i] = newPerson(fmt.Sprintf("user%03d", i), transport)
-		wg.Go(func() {
-			p := people[i]
-			if err := p.logIn(app.URL, app.ProviderURL); err != nil {
-				errs <- fmt.Errorf("login: %w", err)
-				return
-			}
-			requests.Add(5) // the app's redirect, the sign-in page and form, the callback, the home page
-			for n := range pageViews {
-				// expectHome fails unless the page greets p.name: a lost
-				// session (302) or someone else's (another name) is an error.
-				if err := p.expectHome(app.URL); err != nil {
-					errs <- fmt.Errorf("page view %d: %w", n, err)
-					return
-				}
-				requests.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(errs)
-	failures := 0
-	for err := range errs {
-		failures++
-		if failures <= 10 {
-			t.Error(err)
-		}
-	}
-	if failures > 0 {
-		t.Fatalf("%d of %d users failed", failures, users)
-	}
+	people := newPeople(users, transport)
+	requests, elapsed := browseAtOnce(t, people, pageViews,
+		func(int) (string, string) { return app.URL, app.ProviderURL },
+		func(int, int) string { return app.URL })
 	t.Logf("%d users logged in and made %d page views each: %d requests in %v, %.0f requests/s",
-		users, pageViews, requests.Load(), elapsed.Round(time.Millisecond), float64(requests.Load())/elapsed.Seconds())
+		users, pageViews, requests, elapsed.Round(time.Millisecond), float64(requests)/elapsed.Seconds())
 
 	// One file per live session: the pre-login sessions were replaced at
 	// login, and no page view wrote one.
@@ -86,7 +52,8 @@ func TestLoad200Users(t *testing.T) {
 
 	// Everyone logs out; a sweep that runs afterwards leaves nothing.
 	logoutStart := time.Now()
-	errs = make(chan error, users)
+	errs := make(chan error, users)
+	var wg sync.WaitGroup
 	for _, p := range people {
 		wg.Go(func() {
 			if err := p.logOut(app.URL); err != nil {
@@ -107,4 +74,57 @@ func TestLoad200Users(t *testing.T) {
 	if !pollUntil(5*time.Second, func() bool { return countEntries(t, app.SessionDir) == 0 }) {
 		t.Errorf("%d files left in the session directory after logout and a sweep", countEntries(t, app.SessionDir))
 	}
+}
+
+// newPeople makes n browsers named user000, user001, … sharing transport.
+func newPeople(n int, transport http.RoundTripper) []*person {
+	people := make([]*person, n)
+	for i := range people {
+		people[i] = newPerson(fmt.Sprintf("user%03d", i), transport)
+	}
+	return people
+}
+
+// browseAtOnce has every person log in, at the app and provider loginAt
+// names, and then open the home page pageViews times, at the app viewAt
+// names, all people at once. Each home page must greet its own person: a
+// lost session (302) or someone else's page is an error. It fails the
+// test on any error, showing the first ten, and returns the requests made
+// and the time they took.
+func browseAtOnce(t *testing.T, people []*person, pageViews int,
+	loginAt func(i int) (appURL, providerURL string), viewAt func(i, n int) string) (requests int64, elapsed time.Duration) {
+	t.Helper()
+	var count atomic.Int64
+	errs := make(chan error, len(people))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, p := range people {
+		wg.Go(func() {
+			if err := p.logIn(loginAt(i)); err != nil {
+				errs <- fmt.Errorf("%s: login: %w", p.name, err)
+				return
+			}
+			count.Add(5) // the app's redirect, the sign-in page and form, the callback, the home page
+			for n := range pageViews {
+				if err := p.expectHome(viewAt(i, n)); err != nil {
+					errs <- fmt.Errorf("%s: page view %d: %w", p.name, n, err)
+					return
+				}
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed = time.Since(start)
+	close(errs)
+	failures := 0
+	for err := range errs {
+		if failures++; failures <= 10 {
+			t.Error(err)
+		}
+	}
+	if failures > 0 {
+		t.Fatalf("%d of %d users failed", failures, len(people))
+	}
+	return count.Load(), elapsed
 }

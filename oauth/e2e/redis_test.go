@@ -115,41 +115,11 @@ func TestRedisLoad200UsersOnThreeInstances(t *testing.T) {
 	transport := &http.Transport{MaxIdleConnsPerHost: users, MaxConnsPerHost: users}
 	t.Cleanup(transport.CloseIdleConnections)
 
-	var requests atomic.Int64
-	errs := make(chan error, users)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range users {
-		wg.Go(func() {
-			p := newPerson(fmt.Sprintf("user%03d", i), transport)
-			if err := p.logIn(inst[i%3].URL, provider); err != nil {
-				errs <- fmt.Errorf("login: %w", err)
-				return
-			}
-			for n := range pageViews {
-				// expectHome fails unless the page greets p.name.
-				if err := p.expectHome(inst[(i+n)%3].URL); err != nil {
-					errs <- fmt.Errorf("page view %d: %w", n, err)
-					return
-				}
-				requests.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(errs)
-	failures := 0
-	for err := range errs {
-		if failures++; failures <= 10 {
-			t.Error(err)
-		}
-	}
-	if failures > 0 {
-		t.Fatalf("%d of %d users failed", failures, users)
-	}
-	t.Logf("%d users, %d page views over three instances in %v: %.0f page views/s",
-		users, requests.Load(), elapsed.Round(time.Millisecond), float64(requests.Load())/elapsed.Seconds())
+	requests, elapsed := browseAtOnce(t, newPeople(users, transport), pageViews,
+		func(i int) (string, string) { return inst[i%3].URL, provider },
+		func(i, n int) string { return inst[(i+n)%3].URL })
+	t.Logf("%d users over three instances: %d requests in %v, %.0f requests/s",
+		users, requests, elapsed.Round(time.Millisecond), float64(requests)/elapsed.Seconds())
 }
 
 // TestRedisStoppedAndStartedMidLoad: people browse while Redis stops and
