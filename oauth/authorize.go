@@ -7,7 +7,7 @@ import (
 
 // newAttempt makes the secrets of one login attempt: a fresh state, and,
 // as the configuration asks, a PKCE code verifier, whose challenge goes
-// into the authorization URL, and an OpenID Connect nonce. Nothing of it
+// into the authorization URL, and a nonce for the [Identifier]. Nothing of it
 // comes from the request but the return path, which is checked already.
 func (c *Client) newAttempt(returnTo string, now time.Time) (p pendingLogin, challenge string) {
 	p = pendingLogin{State: randomToken(), ReturnTo: returnTo, Created: now.Unix()}
@@ -15,7 +15,7 @@ func (c *Client) newAttempt(returnTo string, now time.Time) (p pendingLogin, cha
 		p.Verifier = randomToken()
 		challenge = s256Challenge(p.Verifier)
 	}
-	if c.usesOpenID() {
+	if c.cfg.Identifier != nil {
 		p.Nonce = randomToken()
 	}
 	return p, challenge

@@ -26,8 +26,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 
-	if !l.limit.Allow(r) {
-		l.tooManyRequests(w, r, "callback")
+	if !l.allow(w, r, "callback") {
 		return
 	}
 	sess := session.FromRequest(r)
@@ -50,13 +49,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.sessionStoreFailed(w, r, err)
 		return
 	}
-	if p.Counted && !sess.Exists() {
-		// The attempt that made this visitor's record is used up, and the
-		// record is gone with it: it no longer counts toward the bound. A
-		// record that other attempts keep alive still counts, until it
-		// expires.
-		l.pending.Release(time.Unix(p.Created, 0))
-	}
+	l.done(time.Unix(p.Created, 0))
 	if err := l.client.checkIss(params.iss); err != nil {
 		l.reject(w, r, logID, err)
 		return
@@ -77,26 +70,45 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, err := l.client.identify(r.Context(), tok, p.Nonce)
-	if errors.Is(err, errIDTokenRefused) {
-		l.providerFailed(w, r, logID, "ID token refused", "id_token_invalid", err)
+	if errors.As(err, &refusal) {
+		l.providerFailed(w, r, logID, "identity refused", "identity_refused", err)
 		return
 	}
 	if err != nil {
 		l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
 		return
 	}
+	var keep func(*session.Values) error
+	if l.admit != nil {
+		keep, err = l.admit(r.Context(), l.client, tok, user)
+	}
+	var denial *Denial
+	if errors.As(err, &denial) {
+		l.deny(w, r, logID, user, denial)
+		return
+	}
+	if err != nil {
+		l.providerFailed(w, r, logID, "admission check failed", "admission_failed", err)
+		return
+	}
 
 	// Only now, with every check passed, does the session become a
 	// logged-in one, and under a new ID, so that an ID planted or seen
 	// before the login is worth nothing after it (session fixation).
-	idToken := l.idTokenToKeep(tok, logID)
 	err = sess.Renew(func(v *session.Values) error {
-		if idToken != "" {
-			if err := v.Put(idTokenKey, idToken); err != nil {
+		v.SetDeadline(time.Time{}) // a logged-in session lasts its timeouts
+		if err := v.Put(userKey, user); err != nil {
+			return err
+		}
+		if keep != nil {
+			if err := keep(v); err != nil {
 				return err
 			}
 		}
-		return v.Put(userKey, user)
+		if l.onLogin != nil {
+			return l.onLogin(v, tok, user)
+		}
+		return nil
 	})
 	if err != nil {
 		l.sessionStoreFailed(w, r, err)
@@ -140,29 +152,6 @@ func (l *Login) takePending(sess *session.Session, state string) (pendingLogin, 
 		return pendingLogin{}, err
 	}
 	return p, refused
-}
-
-// maxKeptIDToken is the largest ID token kept in the session for logout:
-// an eighth of what a session record may hold. ID tokens are a kilobyte or
-// two; a provider that packs group lists into them can send tens of
-// kilobytes, enough to take the record past session.MaxRecordSize, and then
-// the login could not be saved. Without the token, logout at the provider
-// still works: the provider asks the person to confirm (OpenID Connect
-// RP-Initiated Logout 1.0 §2).
-const maxKeptIDToken = session.MaxRecordSize / 8
-
-// idTokenToKeep returns the ID token to keep in the session for logout at
-// the provider, as its id_token_hint, or "" when there is none to keep.
-func (l *Login) idTokenToKeep(tok *Token, logID string) string {
-	if !l.client.logsOutAtProvider() || tok.IDToken == "" {
-		return ""
-	}
-	if len(tok.IDToken) > maxKeptIDToken {
-		l.logger.Info("ID token too large to keep for logout at the provider",
-			"event", "id_token_not_kept", "size", len(tok.IDToken), "session", logID)
-		return ""
-	}
-	return tok.IDToken
 }
 
 // checkIss checks the iss parameter of an authorization response
@@ -241,17 +230,35 @@ func (l *Login) reject(w http.ResponseWriter, r *http.Request, logID string, err
 	l.fail(w, r, failBadCallback)
 }
 
+// deny answers a person the Admit refused: the session gets no user, the
+// page names the account the provider logged in, so that they can give its
+// id to the site's owner or log in as someone else, and the log names it
+// by issuer and subject, never with a token.
+func (l *Login) deny(w http.ResponseWriter, r *http.Request, logID string, u User, d *Denial) {
+	l.logger.Warn("login denied", "event", "login_denied", "issuer", clip(u.Issuer), "subject", clip(u.Subject),
+		"rules", d.Rules, "session", logID)
+	f := failNotAdmitted
+	f.User = &u
+	l.fail(w, r, f)
+}
+
 // providerDenied answers an error response from the provider (RFC 6749
 // §4.1.2.1). Its description is free text that anyone could have put in
 // the URL, so it goes to the log only, shortened and escaped, and the
 // page says only what the error code means.
 func (l *Login) providerDenied(w http.ResponseWriter, r *http.Request, logID string, params callbackParams) {
-	l.logger.Warn("callback rejected", "event", "callback_rejected",
-		"reason", "provider_error", "error", clip(params.error), "session", logID)
-	switch params.error {
-	case "access_denied":
+	attrs := []any{"event", "callback_rejected", "reason", "provider_error", "error", clip(params.error), "session", logID}
+	check, misconfigured := misconfiguration[params.error]
+	if misconfigured {
+		attrs = append(attrs, "check", check)
+	}
+	l.logger.Warn("callback rejected", attrs...)
+	switch {
+	case misconfigured:
+		l.fail(w, r, failMisconfigured)
+	case params.error == "access_denied":
 		l.fail(w, r, failCancelled)
-	case "temporarily_unavailable", "server_error":
+	case params.error == "temporarily_unavailable" || params.error == "server_error":
 		l.fail(w, r, failProviderUnavailable)
 	default:
 		l.fail(w, r, failProviderRefused)
@@ -270,9 +277,18 @@ func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, ms
 	if reason := refusalReason(err); reason != "" {
 		attrs = append(attrs, "reason", reason)
 	}
+	check, misconfigured := "", false
+	if perr != nil {
+		check, misconfigured = misconfiguration[perr.Code]
+	}
+	if misconfigured {
+		attrs = append(attrs, "check", check)
+	}
 	l.logger.Warn(msg, attrs...)
 	var netErr *net.OpError
 	switch {
+	case misconfigured:
+		l.fail(w, r, failMisconfigured)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		l.fail(w, r, failProviderTimeout)
 	case errors.As(err, &netErr):
@@ -282,6 +298,21 @@ func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, ms
 	default:
 		l.fail(w, r, failProviderBroken)
 	}
+}
+
+// misconfiguration maps the provider's error codes that mean this site's
+// registration or settings are wrong, not the visitor's login, to what the
+// operator should check (RFC 6749 §4.1.2.1 and §5.2). Trying again cannot
+// help with these, so the visitor is not asked to. invalid_grant is not
+// among them: it is most often a code that expired or was used already.
+// redirect_uri_mismatch is GitHub's own code for an unregistered callback.
+var misconfiguration = map[string]string{
+	"invalid_client":            "the client ID and secret (CLIENT_ID, CLIENT_SECRET) and how they are sent (CLIENT_AUTH_METHOD)",
+	"unauthorized_client":       "that the client is allowed the authorization code grant at the provider",
+	"unsupported_grant_type":    "that the client is allowed the authorization code grant at the provider",
+	"unsupported_response_type": "that the client is allowed the authorization code grant at the provider",
+	"invalid_scope":             "the scope asked for (SCOPE)",
+	"redirect_uri_mismatch":     "that REDIRECT_URL is registered with the provider, exactly",
 }
 
 // isTimeout reports whether err is a network timeout, such as the

@@ -73,7 +73,17 @@ func TestChecklist08_StateMustMatch(t *testing.T) {
 		{"#8e the state with more after it", "state_mismatch", func(_ *testing.T, _ *harness, b *browser, state, code string) (*browser, string) {
 			return b, callbackURL("code", code, "state", state+"A")
 		}},
-		{"#8f clock +11 min", "state_expired", func(_ *testing.T, h *harness, b *browser, state, code string) (*browser, string) {
+		// A login in another tab keeps the session alive past the first
+		// attempt's ten minutes; the first one's state has expired.
+		{"#8f clock +11 min", "state_expired", func(t *testing.T, h *harness, b *browser, state, code string) (*browser, string) {
+			h.clock.Advance(9 * time.Minute)
+			b.startLogin(t, "/private")
+			h.clock.Advance(2 * time.Minute)
+			return b, callbackURL("code", code, "state", state)
+		}},
+		// Alone, an attempt's session ends with it: its link then names
+		// nothing.
+		{"#8f' clock +11 min, no other attempt", "state_mismatch", func(_ *testing.T, h *harness, b *browser, state, code string) (*browser, string) {
 			h.clock.Advance(11 * time.Minute)
 			return b, callbackURL("code", code, "state", state)
 		}},

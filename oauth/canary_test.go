@@ -158,7 +158,9 @@ func TestChecklist57_SecurityEvents(t *testing.T) {
 		}},
 		{name: "#57 expired state", event: "callback_rejected", reason: "state_expired", setup: func(t *testing.T, h *harness) step {
 			b, callback, _ := loginTo(t, h)
-			h.clock.Advance(11 * time.Minute)
+			h.clock.Advance(9 * time.Minute)
+			b.startLogin(t, "/private") // another tab keeps the session alive
+			h.clock.Advance(2 * time.Minute)
 			return step{b, http.MethodGet, callback}
 		}},
 		{name: "#57 iss mismatch", event: "callback_rejected", reason: "iss_mismatch", opts: harnessOptions{issuer: issuer},

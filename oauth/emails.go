@@ -23,13 +23,7 @@ type emailAddress struct {
 // their account, so it says nothing about who they are. No usable address
 // is not an error; the user simply has none to show.
 func (c *Client) primaryEmail(ctx context.Context, tok *Token) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.EmailsURL, nil)
-	if err != nil {
-		return "", fmt.Errorf("fetch e-mail addresses: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("Accept", "application/json")
-	status, _, body, err := c.do(req)
+	status, _, body, err := c.get(ctx, tok, c.cfg.EmailsURL)
 	if err != nil {
 		return "", fmt.Errorf("fetch e-mail addresses: %w", err)
 	}

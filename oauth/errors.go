@@ -31,8 +31,8 @@ func (e *ProviderError) Error() string {
 // operators can count and alert on it; Err, when set, holds the details
 // for the log. Neither ever reaches the visitor's page.
 //
-// Find one in an error chain with errors.As. An [IDTokenVerifier] returns
-// one to say why it refused a token.
+// Find one in an error chain with errors.As. An [Identifier] returns one
+// to say why it refused a login, such as an ID token for another client.
 type Refusal struct {
 	Reason string
 	Err    error
@@ -59,7 +59,6 @@ var (
 	errIssMismatch          = &Refusal{Reason: "iss_mismatch"}
 	errIssMissing           = &Refusal{Reason: "iss_missing"}
 	errCodeMissing          = &Refusal{Reason: "code_missing"}
-	errIDTokenMissing       = &Refusal{Reason: "missing_id_token"}
 )
 
 // refusalReason is the reason of the first Refusal in err's chain, or ""

@@ -31,14 +31,70 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, e
 	if verifier != "" {
 		form.Set("code_verifier", verifier)
 	}
+	tok, err := c.tokenCall(ctx, form)
+	if err != nil {
+		return nil, fmt.Errorf("exchange code: %w", err)
+	}
+	return tok, nil
+}
+
+// Refresh asks the token endpoint for a new access token with a refresh
+// token (RFC 6749 §6). The answer may carry a new refresh token, which then
+// replaces the old one (§6, RFC 9700 §4.14.2), and an ID token, which the
+// caller must verify (OpenID Connect Core §12.2).
+//
+// It makes exactly one request, and never tries again by itself: with
+// refresh token rotation, sending a used token again can revoke the whole
+// grant, so whether to try again is the caller's decision.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Token, error) {
+	tok, err := c.tokenCall(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
+	if err != nil {
+		return nil, fmt.Errorf("refresh token: %w", err)
+	}
+	return tok, nil
+}
+
+// Revoke asks the provider's revocation endpoint to revoke token
+// (RFC 7009 §2.1); hint is "refresh_token" or "access_token". The provider
+// answers 200 also for a token it does not know (§2.2).
+func (c *Client) Revoke(ctx context.Context, endpoint, token, hint string) error {
+	req, err := c.formRequest(ctx, endpoint, url.Values{"token": {token}, "token_type_hint": {hint}})
+	if err == nil {
+		var status int
+		status, _, _, err = c.do(req)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("%w: HTTP %d", ErrUnexpectedResponse, status)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}
+
+// tokenCall posts form to the token endpoint and reads the token response.
+func (c *Client) tokenCall(ctx context.Context, form url.Values) (*Token, error) {
+	req, err := c.formRequest(ctx, c.cfg.TokenURL, form)
+	if err != nil {
+		return nil, err
+	}
+	status, contentType, body, err := c.do(req)
+	if err != nil {
+		return nil, err
+	}
+	return parseTokenResponse(status, contentType, body)
+}
+
+// formRequest is a form POST to one of the provider's endpoints that
+// authenticates the client as Config.AuthMethod says (RFC 6749 §2.3.1).
+func (c *Client) formRequest(ctx context.Context, endpoint string, form url.Values) (*http.Request, error) {
 	if c.cfg.AuthMethod == AuthMethodPost {
 		form.Set("client_id", c.cfg.ClientID)
 		form.Set("client_secret", c.cfg.ClientSecret)
 	}
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.TokenURL, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("exchange code: %w", err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	// Ask for JSON: GitHub, for one, answers form-encoded otherwise.
@@ -49,16 +105,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, e
 		// and a secret with ':' or '%' would otherwise be misread.
 		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
 	}
-
-	status, contentType, body, err := c.do(req)
-	if err != nil {
-		return nil, fmt.Errorf("exchange code: %w", err)
-	}
-	tok, err := parseTokenResponse(status, contentType, body)
-	if err != nil {
-		return nil, fmt.Errorf("exchange code: %w", err)
-	}
-	return tok, nil
+	return req, nil
 }
 
 // do sends req and reads the whole answer, up to maxResponseSize. A

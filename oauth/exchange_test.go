@@ -519,3 +519,30 @@ func TestChecklist26_AccessTokenNeverReachesBrowser(t *testing.T) {
 		t.Error("the session record keeps the access token")
 	}
 }
+
+// A server's write timeout is sized from MaxCallbackTime: it must count
+// every call a callback can make to the provider, one after another.
+func TestMaxCallbackTimeCountsEveryProviderCall(t *testing.T) {
+	identifier := identifierFunc(func(context.Context, *Client, *Token, string) (User, error) { return User{}, nil })
+	for _, tt := range []struct {
+		name  string
+		cfg   Config
+		calls int
+	}{
+		{"token and user", Config{}, 2},
+		{"GitHub: token, user and e-mails", Config{EmailsURL: "https://api.example/emails"}, 3},
+		{"an Identifier's own call: token, keys and userinfo", Config{Identifier: identifier}, 3},
+		{"all of them", Config{EmailsURL: "https://api.example/emails", Identifier: identifier}, 4},
+	} {
+		tt.cfg.Timeout = time.Minute
+		if got, want := NewClient(tt.cfg, nil).MaxCallbackTime(), time.Duration(tt.calls)*time.Minute; got != want {
+			t.Errorf("%s: MaxCallbackTime = %v, want %v", tt.name, got, want)
+		}
+	}
+}
+
+type identifierFunc func(ctx context.Context, c *Client, tok *Token, nonce string) (User, error)
+
+func (f identifierFunc) Identify(ctx context.Context, c *Client, tok *Token, nonce string) (User, error) {
+	return f(ctx, c, tok, nonce)
+}

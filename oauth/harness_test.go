@@ -24,10 +24,8 @@ package oauth
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -137,7 +135,7 @@ func (l *logBuffer) recordsSince(t *testing.T, from int) []logRecord {
 var loginEvents = map[string]bool{
 	"login_started": true, "callback_rejected": true, "token_exchange_failed": true,
 	"user_fetch_failed": true, "login_succeeded": true, "logout": true, "session_store_error": true,
-	"id_token_invalid": true, "rate_limited": true, "id_token_not_kept": true, "session_record_too_large": true,
+	"identity_refused": true, "session_record_too_large": true,
 }
 
 // eventsSince returns the records with a login event logged since offset from.
@@ -166,18 +164,8 @@ type harnessOptions struct {
 	// Shape, IDTokenAlg, PostLogoutRedirectURL and so on.
 	as func(*oauthtest.Config)
 
-	// openID makes the provider serve OpenID Connect, with the front's
-	// URL as its issuer, and builds the app's Config the way main.go's
-	// newOAuthConfig does: endpoints from discovery, ID tokens verified
-	// with the provider's keys on the fake clock. configure runs after.
-	openID bool
-
-	// rateLimit, when set, bounds login starts and callbacks, on the
-	// fake clock.
-	rateLimit *RateLimit
-
-	// pendingLimit, when set, bounds the records of unfinished logins.
-	pendingLimit *PendingLimit
+	// limit, when set, is the Login's Limit.
+	limit Limit
 }
 
 type harness struct {
@@ -204,7 +192,6 @@ type harness struct {
 	sessionIDs map[string]bool
 	nonces     map[string]bool
 	idTokens   map[string]bool
-	lastID     string // the latest ID token the provider issued
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
@@ -232,10 +219,6 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		Issuer:       opts.issuer,
 		AutoApprove:  testUser,
 		Now:          h.clock.Now,
-	}
-	if opts.openID {
-		asConfig.OpenID = true
-		asConfig.Issuer = cmp.Or(opts.issuer, h.front.URL)
 	}
 	if opts.as != nil {
 		opts.as(&asConfig)
@@ -274,17 +257,11 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		Scope:        testScope,
 		Issuer:       opts.issuer,
 	}
-	if opts.openID {
-		h.cfg = h.discover(t, h.cfg, asConfig.Issuer)
-	}
 	if opts.configure != nil {
 		opts.configure(&h.cfg)
 	}
-	if opts.rateLimit != nil {
-		opts.rateLimit.Now = h.clock.Now
-	}
 	h.login = NewLogin(NewClient(h.cfg, h.as.HTTP.Client()), writeFailure,
-		LoginOptions{Logger: logger, Now: h.clock.Now, RateLimit: opts.rateLimit, PendingLimit: opts.pendingLimit})
+		LoginOptions{Logger: logger, Now: h.clock.Now, Limit: opts.limit})
 
 	browser := *h.as.HTTP.Client()
 	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -302,88 +279,6 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	mux.Handle("POST /logout", http.NewCrossOriginProtection().Handler(h.sessions.Middleware(http.HandlerFunc(h.login.Logout))))
 	h.app = mux
 	return h
-}
-
-// discover turns c into an OpenID Connect client of issuer as main.go's
-// newOAuthConfig does: the endpoints, the RFC 9207 promise and the logout
-// endpoint from the discovery document, and a verifier of ID tokens.
-//
-// The verifier is a stand-in for package oidc's, which these tests do not
-// import, so that oauth/ can be copied without oauth/oidc/ and still pass
-// its tests. It checks what ties a token to this login and this client,
-// the nonce, issuer, audience and expiry, on the fake clock, and reads the
-// claims without checking the signature: signatures and keys are oidc's
-// job, tested there, and the two packages are tested together in
-// oauth/e2e.
-func (h *harness) discover(t *testing.T, c Config, issuer string) Config {
-	t.Helper()
-	resp, err := h.as.HTTP.Client().Get(issuer + "/.well-known/openid-configuration")
-	if err != nil {
-		t.Fatalf("discovery: %v", err)
-	}
-	defer resp.Body.Close()
-	var meta struct {
-		AuthorizationEndpoint string `json:"authorization_endpoint"`
-		TokenEndpoint         string `json:"token_endpoint"`
-		UserinfoEndpoint      string `json:"userinfo_endpoint"`
-		EndSessionEndpoint    string `json:"end_session_endpoint"`
-		IssParameterSupported bool   `json:"authorization_response_iss_parameter_supported"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&meta); err != nil {
-		t.Fatalf("discovery: %v", err)
-	}
-	c.Issuer = issuer
-	c.Scope = "openid profile email"
-	c.AuthorizeURL = meta.AuthorizationEndpoint
-	c.TokenURL = meta.TokenEndpoint
-	c.UserURL = meta.UserinfoEndpoint
-	c.RequireIss = meta.IssParameterSupported
-	c.EndSessionURL = meta.EndSessionEndpoint
-	c.IDTokens = standInVerifier{issuer: issuer, clientID: c.ClientID, now: h.clock.Now}
-	return c
-}
-
-// standInVerifier is the harness's IDTokenVerifier; see discover.
-type standInVerifier struct {
-	issuer, clientID string
-	now              func() time.Time
-}
-
-func (v standInVerifier) VerifyIDToken(_ context.Context, raw, nonce string) (IDClaims, error) {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return IDClaims{}, &Refusal{Reason: "malformed"}
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return IDClaims{}, &Refusal{Reason: "malformed", Err: err}
-	}
-	var claims struct {
-		Iss           string `json:"iss"`
-		Sub           string `json:"sub"`
-		Aud           string `json:"aud"`
-		Exp           int64  `json:"exp"`
-		Nonce         string `json:"nonce"`
-		Username      string `json:"preferred_username"`
-		Name          string `json:"name"`
-		Email         string `json:"email"`
-		EmailVerified bool   `json:"email_verified"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return IDClaims{}, &Refusal{Reason: "malformed", Err: err}
-	}
-	switch {
-	case claims.Iss != v.issuer:
-		return IDClaims{}, &Refusal{Reason: "iss_mismatch"}
-	case claims.Aud != v.clientID:
-		return IDClaims{}, &Refusal{Reason: "aud_mismatch"}
-	case !v.now().Before(time.Unix(claims.Exp, 0)):
-		return IDClaims{}, &Refusal{Reason: "expired"}
-	case claims.Nonce != nonce:
-		return IDClaims{}, &Refusal{Reason: "nonce_mismatch"}
-	}
-	return IDClaims{Issuer: claims.Iss, Subject: claims.Sub, PreferredUsername: claims.Username,
-		Name: claims.Name, Email: claims.Email, EmailVerified: claims.EmailVerified}, nil
 }
 
 // answerAt makes a harnessOptions.provider that answers requests for path
@@ -427,9 +322,6 @@ func (h *harness) tap(override func(http.ResponseWriter, *http.Request, http.Han
 			h.note(h.tokens, body.AccessToken)
 			if body.IDToken != "" {
 				h.note(h.idTokens, body.IDToken)
-				h.mu.Lock()
-				h.lastID = body.IDToken
-				h.mu.Unlock()
 			}
 		}
 	})
@@ -466,13 +358,6 @@ func (h *harness) issuedTokens() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Collect(maps.Keys(h.tokens))
-}
-
-// lastIDToken is the latest ID token the provider issued, "" for none.
-func (h *harness) lastIDToken() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.lastID
 }
 
 func (h *harness) tokenCalls() int { return h.as.TokenCalls() }
@@ -792,8 +677,6 @@ func (h *harness) allowedIn(header, line, value, kind string) bool {
 	switch {
 	case (kind == "a state" || kind == "a nonce") && header == "Location":
 		return strings.HasPrefix(line, h.cfg.AuthorizeURL+"?")
-	case kind == "an ID token" && header == "Location":
-		return h.cfg.EndSessionURL != "" && strings.HasPrefix(line, h.cfg.EndSessionURL+"?")
 	case kind == "a session ID" && header == "Set-Cookie":
 		c, err := http.ParseSetCookie(line)
 		return err == nil && c.Name == h.sessions.CookieName() && c.Value == value

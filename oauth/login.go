@@ -14,12 +14,14 @@ import (
 // visitors to the provider, the callback that logs them in, and logout. It
 // needs [session.Manager.Middleware] to run before it.
 type Login struct {
-	client  *Client
-	fail    FailurePage
-	logger  *slog.Logger
-	now     func() time.Time
-	limit   *RateLimit
-	pending *PendingLimit
+	client   *Client
+	fail     FailurePage
+	logger   *slog.Logger
+	now      func() time.Time
+	limit    Limit
+	admit    Admit
+	onLogin  OnLogin
+	onLogout OnLogout
 
 	signedOutPath string
 }
@@ -29,13 +31,19 @@ type LoginOptions struct {
 	Logger *slog.Logger     // slog.Default() when nil
 	Now    func() time.Time // time.Now when nil; tests set a fake clock
 
-	// RateLimit bounds login starts and callbacks per client; nil means
-	// no limit.
-	RateLimit *RateLimit
+	// Limit bounds login starts and callbacks; nil means no bound. See
+	// [Limit].
+	Limit Limit
 
-	// PendingLimit bounds the session records that login starts create
-	// for new visitors, across all clients; nil means no bound.
-	PendingLimit *PendingLimit
+	// Admit decides who may log in; nil admits everyone with an account
+	// at the provider. See [Admit].
+	Admit Admit
+
+	// OnLogin and OnLogout let a layer keep what it needs in the session
+	// at login and choose where logout goes; nil means nothing more is
+	// kept and logout ends on the signed-out page.
+	OnLogin  OnLogin
+	OnLogout OnLogout
 
 	// SignedOutPath is the local page that logout ends on; SignedOutPath
 	// (the constant) when empty. Serve it with [Login.SignedOut].
@@ -45,8 +53,8 @@ type LoginOptions struct {
 // NewLogin returns a Login that uses client to talk to the provider and
 // fail to show failures.
 func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
-	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now,
-		limit: opts.RateLimit, pending: opts.PendingLimit, signedOutPath: opts.SignedOutPath}
+	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now, limit: opts.Limit, admit: opts.Admit,
+		onLogin: opts.OnLogin, onLogout: opts.OnLogout, signedOutPath: opts.SignedOutPath}
 	if l.logger == nil {
 		l.logger = slog.Default()
 	}
@@ -59,11 +67,8 @@ func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
 	return l
 }
 
-// Where the login keeps its values in the session.
-const (
-	userKey    = "user"     // the logged-in User
-	idTokenKey = "id_token" // the ID token, when logout at the provider needs it
-)
+// userKey is where the login keeps the logged-in User in the session.
+const userKey = "user"
 
 type userContextKey struct{}
 
@@ -128,30 +133,16 @@ func isPageVisit(r *http.Request) bool {
 // startLogin keeps a new pending login in the session and redirects to
 // the provider (RFC 6749 §4.1.1).
 func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
-	// Each start may create a session record: bound them per client and
-	// in all, so anonymous traffic cannot fill the disk (RFC 6819
-	// §4.4.1.11).
-	if !l.limit.Allow(r) {
-		l.tooManyRequests(w, r, "login_start")
+	if !l.allow(w, r, "login_start") {
 		return
 	}
 	now := l.now()
-	counted := !sess.Exists()
-	if counted && !l.pending.Allow(now) {
-		l.logger.Warn("pending login bound reached", "event", "pending_limited")
-		w.Header().Set("Retry-After", "60")
-		l.fail(w, r, failTooManyPending)
-		return
-	}
 	p, challenge := l.client.newAttempt(safeReturnPath(r.URL.RequestURI()), now)
-	p.Counted = counted
 	// A login in progress is ephemeral: losing it to a power cut costs
 	// the visitor one retry, so its record is not forced to the disk.
 	err := sess.UpdateEphemeral(func(v *session.Values) error { return addPending(v, p, now) })
 	if err != nil {
-		if counted {
-			l.pending.Release(now) // no record was made
-		}
+		l.done(now) // nothing was kept: the Limit must not count it
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)
 		l.fail(w, r, failSessionStore)
 		return
@@ -160,9 +151,25 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 	http.Redirect(w, r, l.client.AuthCodeURL(p.State, challenge, p.Nonce), http.StatusFound)
 }
 
-// tooManyRequests answers a client over its rate limit.
-func (l *Login) tooManyRequests(w http.ResponseWriter, r *http.Request, what string) {
-	l.logger.Warn("rate limit reached", "event", "rate_limited", "what", what)
+// allow asks the Limit, if any, whether a login start or a callback may
+// go on, and answers the request itself when not.
+func (l *Login) allow(w http.ResponseWriter, r *http.Request, step string) bool {
+	if l.limit == nil {
+		return true
+	}
+	f := l.limit.Allow(r, step)
+	if f == nil {
+		return true
+	}
 	w.Header().Set("Retry-After", "60")
-	l.fail(w, r, failTooManyRequests)
+	l.fail(w, r, *f)
+	return false
+}
+
+// done tells the Limit, if any, that the attempt started at started is
+// used up.
+func (l *Login) done(started time.Time) {
+	if l.limit != nil {
+		l.limit.Done(started)
+	}
 }

@@ -27,6 +27,15 @@
 //
 // The access token is used once, to fetch the profile, and then dropped:
 // the application needs to know who the visitor is, not to act for them.
+// To act for them, the layer oauth/tokens keeps the tokens, sealed, and
+// refreshes them ([Client.Refresh]).
+//
+// This package is the flow and only the flow. What is optional plugs in
+// beside it through the interfaces and hooks in layers.go, and lives in
+// packages of its own that this one does not import: oauth/openid
+// (OpenID Connect ID tokens and logout at the provider), oauth/limit
+// (rate limits and the bound on logins in progress) and oauth/backchannel
+// (the provider's back-channel logout, and "log out of all devices").
 package oauth
 
 import (
@@ -44,7 +53,7 @@ type Config struct {
 
 	AuthorizeURL string // the provider's authorization endpoint
 	TokenURL     string // the provider's token endpoint
-	UserURL      string // the provider's user-profile endpoint; may be empty with IDTokens
+	UserURL      string // the provider's user-profile endpoint; may be empty with an Identifier
 	RedirectURL  string // this application's callback, registered with the provider
 
 	// UserFields say where the profile keeps each value; the zero value
@@ -81,19 +90,10 @@ type Config struct {
 	// a response without it did not come from that provider.
 	RequireIss bool
 
-	// IDTokens turns on OpenID Connect: a nonce goes with each
-	// authorization request, and the token response must carry an ID
-	// token that IDTokens verifies. The user is then who the ID token
-	// says; the user endpoint only fills in missing profile fields.
-	// Package oauth/oidc has a verifier; see [IDTokenVerifier].
-	IDTokens IDTokenVerifier
-
-	// EndSessionURL is the OpenID Connect provider's logout endpoint
-	// (RP-Initiated Logout 1.0); when set, logging out here also sends
-	// the browser there. PostLogoutRedirectURL is where the provider
-	// should send it back; empty lets the provider decide.
-	EndSessionURL         string
-	PostLogoutRedirectURL string
+	// Identifier, when set, finds out who logged in instead of the user
+	// endpoint alone; a nonce then goes with each authorization request.
+	// Package oauth/openid has one for OpenID Connect. See [Identifier].
+	Identifier Identifier
 
 	// InsecureDisablePKCE stops sending PKCE parameters, for the rare
 	// provider that rejects them. PKCE binds the code to this browser's
@@ -128,9 +128,24 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	return &Client{cfg: cfg, http: restrict(httpClient, cfg.Timeout)}
 }
 
-// logsOutAtProvider reports whether logout goes on to the provider's
-// end-session endpoint.
-func (c *Client) logsOutAtProvider() bool { return c.cfg.EndSessionURL != "" }
+// MaxCallbackTime is the longest a callback can wait on the provider: every
+// call it may make, one after the other, each allowed the whole Timeout.
+// These are the token request, the user endpoint, the e-mail list when
+// EmailsURL is set, and, with an Identifier, one call of the Identifier's
+// own (an ID token's key set). A server's WriteTimeout must be longer than
+// this plus the session store's time, or it could cut the answer after the
+// login has happened, leaving the person with an error and a session they
+// cannot see.
+func (c *Client) MaxCallbackTime() time.Duration {
+	calls := 2
+	if c.cfg.EmailsURL != "" {
+		calls++
+	}
+	if c.cfg.Identifier != nil {
+		calls++
+	}
+	return time.Duration(calls) * c.cfg.Timeout
+}
 
 // NewHTTPClient returns an http.Client fit for talking to a provider: every
 // call is bounded by timeout, TLS is 1.2 at least, and redirects are not

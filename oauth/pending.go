@@ -17,10 +17,6 @@ type pendingLogin struct {
 	Nonce    string `json:"nonce,omitempty"`    // OpenID Connect nonce (Core §3.1.2.1)
 	ReturnTo string `json:"return_to"`          // the local page first asked for
 	Created  int64  `json:"created"`            // Unix seconds
-
-	// Counted is set when this attempt made the session's record, and was
-	// counted by the PendingLimit until the login is finished.
-	Counted bool `json:"counted,omitempty"`
 }
 
 const (
@@ -39,6 +35,12 @@ const (
 // addPending records p in the session's values, dropping expired attempts
 // and, past maxPending, the oldest ones, so that a script starting login
 // after login cannot grow the session without bound.
+//
+// The session then ends when its newest attempt expires: it holds nothing
+// but logins in progress, and visits that only touch it (a page that does
+// not log in) must not keep it alive, or records of logins nobody
+// finishes would pile up past any bound on them. A login that succeeds
+// lifts the deadline.
 func addPending(v *session.Values, p pendingLogin, now time.Time) error {
 	list, err := livePending(v, now)
 	if err != nil {
@@ -48,8 +50,15 @@ func addPending(v *session.Values, p pendingLogin, now time.Time) error {
 	if len(list) > maxPending {
 		list = list[len(list)-maxPending:]
 	}
+	v.SetDeadline(now.Add(pendingTTL))
 	return v.Put(pendingKey, list)
 }
+
+// PendingLifetime is how long a session that holds only logins in
+// progress can last after its newest attempt began: a bound on logins in
+// progress counts each start for this long (plus the time until expired
+// records are swept away).
+const PendingLifetime = pendingTTL
 
 // takePending removes the attempt whose state equals state and returns it.
 // The state is single-use: once taken it cannot match again, whatever
@@ -86,6 +95,16 @@ func takePending(v *session.Values, state string, now time.Time) (pendingLogin, 
 			v.Delete(pendingKey)
 		} else if err := v.Put(pendingKey, kept); err != nil {
 			return pendingLogin{}, err
+		}
+		if len(kept) > 0 && v.Len() == 1 {
+			// A record of logins in progress ends with its newest attempt
+			// still waiting: one used up must not keep it alive, for a
+			// bound on logins in progress has stopped counting it.
+			newest := kept[0].Created
+			for _, p := range kept[1:] {
+				newest = max(newest, p.Created)
+			}
+			v.SetDeadline(time.Unix(newest, 0).Add(pendingTTL))
 		}
 	}
 	switch {

@@ -13,7 +13,8 @@ import (
 //
 // A preset with an Issuer is an OpenID Connect provider: its endpoints are
 // left empty, to be found by discovery (see package oauth/oidc), and its
-// ID tokens must be verified by [Config.IDTokens].
+// ID tokens must be verified: package oauth/openid plugs that in as the
+// Config's [Identifier].
 type Preset struct {
 	Name string // as the PROVIDER setting spells it, such as "github"
 
@@ -22,6 +23,7 @@ type Preset struct {
 	UserURL      string
 	EmailsURL    string // asked for a private e-mail address; see [Config.EmailsURL]
 	Issuer       string // OpenID Connect issuer; the endpoints then come from discovery
+	RevokeURL    string // the token revocation endpoint (RFC 7009), if the provider has one
 
 	Scope          string
 	Prompt         string
@@ -69,6 +71,7 @@ func GitLab(baseURL string) Preset {
 		AuthorizeURL: base + "/oauth/authorize",
 		TokenURL:     base + "/oauth/token",
 		UserURL:      base + "/api/v4/user",
+		RevokeURL:    base + "/oauth/revoke",
 		Scope:        "read_user",
 		UserFields:   UserFields{ID: "id", Username: "username", Name: "name", Email: "email"},
 	}

@@ -5,28 +5,33 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
 // Token is the part of a token response (RFC 6749 §5.1) this application
 // uses.
 type Token struct {
-	AccessToken string
-	TokenType   string
-	Scope       string // the granted scope, when the provider says
-	IDToken     string // the OpenID Connect ID token, unverified, when there is one
+	AccessToken  string
+	TokenType    string
+	Scope        string // the granted scope, when the provider says
+	IDToken      string // the OpenID Connect ID token, unverified, when there is one
+	RefreshToken string // for [Client.Refresh], when the provider issued one (§1.5)
+	ExpiresIn    int64  // the access token's lifetime in seconds; 0 when not said
 }
 
 // tokenResponse is the JSON shape of a token endpoint's answer, success or
 // error. Unknown members are ignored, as RFC 6749 §5.1 requires. A member
 // of the wrong JSON type (a number for access_token) fails decoding.
 type tokenResponse struct {
-	AccessToken      string  `json:"access_token"`
-	TokenType        string  `json:"token_type"`
-	Scope            string  `json:"scope"`
-	IDToken          string  `json:"id_token"`
-	Error            *string `json:"error"`
-	ErrorDescription string  `json:"error_description"`
+	AccessToken      string          `json:"access_token"`
+	TokenType        string          `json:"token_type"`
+	Scope            string          `json:"scope"`
+	IDToken          string          `json:"id_token"`
+	RefreshToken     string          `json:"refresh_token"`
+	ExpiresIn        json.RawMessage `json:"expires_in"` // read by [lifetime]
+	Error            *string         `json:"error"`
+	ErrorDescription string          `json:"error_description"`
 }
 
 // parseTokenResponse reads a token endpoint's answer. It succeeds only when
@@ -62,7 +67,8 @@ func parseTokenResponse(status int, contentType string, body []byte) (*Token, er
 	if !strings.EqualFold(resp.TokenType, "Bearer") {
 		return nil, fmt.Errorf("%w: token_type %q is not Bearer", ErrUnexpectedResponse, clip(resp.TokenType))
 	}
-	return &Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Scope: resp.Scope, IDToken: resp.IDToken}, nil
+	return &Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Scope: resp.Scope, IDToken: resp.IDToken,
+		RefreshToken: resp.RefreshToken, ExpiresIn: lifetime(resp.ExpiresIn)}, nil
 }
 
 func decodeTokenResponse(contentType string, body []byte) (*tokenResponse, error) {
@@ -85,6 +91,8 @@ func decodeTokenResponse(contentType string, body []byte) (*tokenResponse, error
 		resp.AccessToken = form.Get("access_token")
 		resp.TokenType = form.Get("token_type")
 		resp.Scope = form.Get("scope")
+		resp.RefreshToken = form.Get("refresh_token")
+		resp.ExpiresIn = json.RawMessage(form.Get("expires_in"))
 		if form.Has("error") {
 			code := form.Get("error")
 			resp.Error = &code
@@ -94,4 +102,15 @@ func decodeTokenResponse(contentType string, body []byte) (*tokenResponse, error
 		return nil, fmt.Errorf("%w: token response content type %q", ErrUnexpectedResponse, clip(mediaType))
 	}
 	return &resp, nil
+}
+
+// lifetime reads expires_in: a number of seconds (RFC 6749 §5.1), or a
+// string holding one, as some providers send it. Anything else, which
+// must not fail a login that needs no lifetime, is 0: unknown.
+func lifetime(raw json.RawMessage) int64 {
+	n, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }

@@ -49,7 +49,7 @@ const maxProfileField = 256
 // A profile without a user name (Google's, for one) shows the e-mail
 // address in its place, or at worst the id, rather than nothing.
 func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
-	u, err := c.fetchProfile(ctx, tok)
+	u, err := c.FetchProfile(ctx, tok)
 	if err != nil {
 		return User{}, err
 	}
@@ -74,17 +74,12 @@ func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
 	return u, nil
 }
 
-// fetchProfile asks the user endpoint and returns its fields as the
-// provider gave them, with nothing filled in.
-func (c *Client) fetchProfile(ctx context.Context, tok *Token) (User, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.UserURL, nil)
-	if err != nil {
-		return User{}, fmt.Errorf("fetch user: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("Accept", "application/json")
-
-	status, contentType, body, err := c.do(req)
+// FetchProfile asks the user endpoint and returns its fields as the
+// provider gave them, with nothing filled in: [Client.FetchUser] without
+// the e-mail list and the stand-ins for a missing user name. An
+// [Identifier] that only completes what it knows uses it.
+func (c *Client) FetchProfile(ctx context.Context, tok *Token) (User, error) {
+	status, contentType, body, err := c.get(ctx, tok, c.cfg.UserURL)
 	if err != nil {
 		return User{}, fmt.Errorf("fetch user: %w", err)
 	}
@@ -99,6 +94,19 @@ func (c *Client) fetchProfile(ctx context.Context, tok *Token) (User, error) {
 		return User{}, fmt.Errorf("fetch user: %w", err)
 	}
 	return u, nil
+}
+
+// get asks the provider's API at url with tok. The token travels only in
+// the Authorization header, never in the URL, where logs and Referer
+// headers would keep it (RFC 6750 §2.1; RFC 9700 §4.3.2).
+func (c *Client) get(ctx context.Context, tok *Token, url string) (status int, contentType string, body []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	return c.do(req)
 }
 
 // parseUser maps a profile to a User. Without fields set it reads

@@ -58,21 +58,3 @@ func TestFetchUserNameStandIns(t *testing.T) {
 		}
 	}
 }
-
-// With OpenID Connect, userinfo may fill in a missing user name only from
-// a name field: its e-mail address is not verified, and a user who typed
-// ceo@corp.example there must not appear under that name.
-func TestUserinfoEmailNeverBecomesUsername(t *testing.T) {
-	srv := profileServer(t, `{"sub":"248289761001","email":"ceo@corp.example","name":"Mallory"}`, "")
-	verifier := IDTokenVerifierFunc(func(context.Context, string, string) (IDClaims, error) {
-		return IDClaims{Issuer: "https://issuer.example", Subject: "248289761001"}, nil
-	})
-	c := NewClient(Config{UserURL: srv.URL + "/userinfo", Issuer: "https://issuer.example", IDTokens: verifier}, nil)
-	u, err := c.identify(context.Background(), &Token{AccessToken: "t", IDToken: "x.y.z"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Username != "248289761001" || u.Email != "" || u.Name != "Mallory" {
-		t.Errorf("user %+v; want the subject as user name, no e-mail address, the name from userinfo", u)
-	}
-}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -47,16 +48,21 @@ const (
 // [AtomicStore]: the Manager serialises the changes to a session within
 // one process only, so two processes changing one session at once can
 // lose one change, and a logout racing a change in another process can be
-// undone. Use a [RedisStore] where that matters.
+// undone. Use an AtomicStore, such as the Redis store of the sub-package
+// redisstore, where that matters.
+//
+// Nothing removes the file of an ended session but the sweep: run
+// [FileStore.RunSweeper] beside the server, or the directory only grows.
 type FileStore struct {
 	dir string
 	// mu guards fs, which reopen replaces. Every use of fs holds mu for
 	// reading until the call returns, so that reopen can close the old
 	// directory handle once no call is using it.
-	mu    sync.RWMutex
-	fs    fileSystem
-	names *namer
-	now   func() time.Time
+	mu       sync.RWMutex
+	fs       fileSystem
+	names    *namer
+	previous []*namer // older keys' names, still read (rotation.go)
+	now      func() time.Time
 }
 
 // fileSystem is the part of [os.Root] that a FileStore uses. Tests put a
@@ -193,7 +199,7 @@ func (s *FileStore) Load(id string) ([]byte, bool, error) {
 	// the record itself, and logs why a session ended.
 	b, err := s.readRecord(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
+		return s.loadPrevious(id)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("load session: %w", err)
@@ -246,6 +252,9 @@ func (s *FileStore) save(id string, rec []byte, expiry time.Time, durable bool) 
 		s.remove(tmp)
 		return fmt.Errorf("save session: %w", err)
 	}
+	// Saved under the current key's name, the record leaves the old ones:
+	// one that stayed would only be shadowed, and swept at its expiry.
+	s.removePrevious(id)
 	return nil
 }
 
@@ -308,9 +317,42 @@ func (s *FileStore) tempName() (string, error) {
 	return tempPrefix + strconv.FormatInt(s.now().UnixNano(), 10) + "-" + hex.EncodeToString(b[:]), nil
 }
 
+// Ping checks that the store can save: it writes a byte to a new
+// temporary file in the directory and removes the file, so that a
+// directory that is gone, read-only or on a full disk shows here, to a
+// readiness check, before a visitor's login fails on it. Like a save, it
+// takes up a directory that was removed and made anew. It touches no
+// session; a file a crash leaves behind is removed by the sweep, as any
+// temporary file.
+func (s *FileStore) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	name, err := s.tempName()
+	if err != nil {
+		return fmt.Errorf("session file store: %w", err)
+	}
+	f, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrNotExist) && s.reopen() == nil {
+		f, err = s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("session file store: %w", err)
+	}
+	_, err = f.Write([]byte{'\n'})
+	err = errors.Join(err, f.Close(), s.remove(name))
+	if err != nil {
+		return fmt.Errorf("session file store: %w", err)
+	}
+	return nil
+}
+
 // Delete implements [Store].
 func (s *FileStore) Delete(id string) error {
 	err := s.remove(s.fileName(id))
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		err = s.removePrevious(id)
+	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete session: %w", err)
 	}

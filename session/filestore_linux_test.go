@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,5 +72,40 @@ func TestReadRecordStopsPastTheLimit(t *testing.T) {
 	b, err := s.fs.ReadRecord(name)
 	if err != nil || len(b) != MaxRecordSize+1 {
 		t.Errorf("ReadRecord of a %d-byte file: %d bytes, %v; want %d", len(big), len(b), err, MaxRecordSize+1)
+	}
+}
+
+// shortReads reads b in pieces of at most n bytes, as a FUSE or network
+// file system may answer, and then reports the end as read(2) does: with
+// a read of nothing.
+func shortReads(b []byte, n int) func([]byte) (int, error) {
+	return func(p []byte) (int, error) {
+		m := copy(p[:min(len(p), n)], b)
+		b = b[m:]
+		return m, nil
+	}
+}
+
+// TestIssue18_ShortReadsAreNotTheEndOfARecord: a read that returns less
+// than it was asked for is not the end of the file. ReadRecord reads on
+// until a read returns nothing, so a record served in pieces comes back
+// whole, whether it fits the first buffer or not; cut short, it would be
+// malformed, and the Manager would remove it and end the session. An
+// oversized file still stops one byte past the limit.
+func TestIssue18_ShortReadsAreNotTheEndOfARecord(t *testing.T) {
+	for _, size := range []int{700, 3*recordReadSize + 5, MaxRecordSize, 3 * MaxRecordSize} {
+		file := make([]byte, size)
+		for i := range file {
+			file[i] = byte(i % 251) // no two pieces of 100 bytes alike
+		}
+		got, err := readToEnd(shortReads(file, 100))
+		want := file[:min(size, MaxRecordSize+1)]
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("a %d-byte file read 100 bytes at a time: %d bytes (err %v), want %d", size, len(got), err, len(want))
+		}
+	}
+	errDisk := errors.New("injected read failure")
+	if _, err := readToEnd(func([]byte) (int, error) { return 0, errDisk }); !errors.Is(err, errDisk) {
+		t.Errorf("readToEnd = %v, want the read's error", err)
 	}
 }

@@ -39,13 +39,16 @@ func FuzzValidID(f *testing.F) {
 }
 
 // FuzzDecodeRecord: decodeRecord never panics; what it accepts is a
-// version-1 record with sane timestamps that survives being saved again;
+// version-1 record with sane times that survives being saved again;
 // what it refuses is marked errBadRecord, so the Manager treats it as no
 // session rather than a failure.
 func FuzzDecodeRecord(f *testing.F) {
 	for _, seed := range []string{
 		`{"v":1,"created":1900000000,"seen":1900000060,"values":{"user":{"sub":"123","name":"Alice"}}}`,
 		`{"v":1,"created":1,"seen":1,"values":{}}`,
+		`{"v":1,"created":1900000000,"seen":1900000060,"deadline":1900000600,"values":{"pending":{}}}`,
+		`{"v":1,"created":1,"seen":1,"deadline":0,"values":{}}`,
+		`{"v":1,"created":1,"seen":1,"deadline":-1,"values":{}}`,
 		`{"v":1,"created":1,"seen":1,"values":null}`,
 		`{"v":1,"created":1,"seen":1}`,
 		`{"v":1,"created":1,"seen":1,"values":{"a":"<&>","a":"dup"}}`,
@@ -69,8 +72,9 @@ func FuzzDecodeRecord(f *testing.F) {
 			}
 			return
 		}
-		if rec.Version != recordVersion || rec.Created <= 0 || rec.Seen < rec.Created {
-			t.Fatalf("accepted a record with version %d, created %d, seen %d", rec.Version, rec.Created, rec.Seen)
+		if rec.Version != recordVersion || rec.Created <= 0 || rec.Seen < rec.Created || rec.Values.deadline < 0 {
+			t.Fatalf("accepted a record with version %d, created %d, seen %d, deadline %d",
+				rec.Version, rec.Created, rec.Seen, rec.Values.deadline)
 		}
 		// The Manager writes back what it read (a touch, an Update).
 		saved, err := json.Marshal(rec)

@@ -48,11 +48,12 @@ func validID(s string) bool {
 	return err == nil
 }
 
-// A namer names sessions anywhere outside their cookie: in file names, in
-// Redis keys and in logs. A name is the HMAC-SHA-256 of the ID under a
-// server key, in hex, so it cannot be turned back into the ID, nor checked
-// against a guessed ID by someone who can read the session directory but
-// not the key.
+// A namer names sessions anywhere outside their cookie: in file names and
+// in logs. A name is the HMAC-SHA-256 of the ID under a server key, in
+// hex, so it cannot be turned back into the ID, nor checked against a
+// guessed ID by someone who can read the session directory but not the
+// key. (The Redis store names its keys the same way, with lines of its
+// own.)
 type namer struct{ key []byte }
 
 func newNamer(key []byte) *namer { return &namer{key: slices.Clone(key)} }

@@ -49,13 +49,31 @@ type Options struct {
 	// OnError answers a request whose session could not be loaded because
 	// the store failed. Default: a plain 503 Service Unavailable.
 	OnError func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Observe, when set, is told of each operation the Manager makes on
+	// the store: op is "load", "save", "delete" or "change" (an
+	// AtomicStore's read-modify-write), d how long it took, err how it
+	// ended. It runs on the request's goroutine, so it must be quick: a
+	// metric, not a call over the network. Nil costs nothing.
+	Observe func(op string, d time.Duration, err error)
 }
 
-// touchInterval throttles the idle-timeout bookkeeping: a session's
+// maxTouchInterval throttles the idle-timeout bookkeeping: a session's
 // last-seen time is written at most once per interval, so a busy visitor
-// costs no disk writes at all between them. The price is that an idle
-// timeout may end a session up to this much early.
-const touchInterval = time.Minute
+// costs no writes at all between them. See touchInterval for its price.
+const maxTouchInterval = time.Minute
+
+// touchInterval is how long a session's last-seen time may go unwritten.
+// The time written lags the visitor's last request by up to that much,
+// and the idle timeout, which counts from it, may end the session that
+// much early. A minute is nothing against the default 30 minutes, but
+// with an idle timeout of one minute the session of a visitor clicking
+// every 10 seconds would end a minute after the last write, in the middle
+// of the visit. A quarter of a short idle timeout leaves every visitor at
+// least three quarters of it after the last request.
+func touchInterval(idle time.Duration) time.Duration {
+	return min(maxTouchInterval, idle/4)
+}
 
 // Manager loads and saves sessions for HTTP requests.
 type Manager struct {
@@ -64,10 +82,12 @@ type Manager struct {
 	secure     bool
 	idle       time.Duration
 	absolute   time.Duration
+	touchEvery time.Duration // touchInterval(idle)
 	logNames   *namer
 	now        func() time.Time
 	logger     *slog.Logger
 	onError    func(w http.ResponseWriter, r *http.Request, err error)
+	observe    func(op string, d time.Duration, err error) // nil when not asked for
 
 	// locks serialise the read-modify-write of one session within this
 	// process, so that two concurrent updates (two tabs starting a login at
@@ -95,6 +115,7 @@ func NewManager(store Store, opts Options) (*Manager, error) {
 		now:        opts.Now,
 		logger:     opts.Logger,
 		onError:    opts.OnError,
+		observe:    opts.Observe,
 		lockSeed:   maphash.MakeSeed(),
 	}
 	if m.cookieName == "" {
@@ -109,6 +130,7 @@ func NewManager(store Store, opts Options) (*Manager, error) {
 	if m.absolute <= 0 {
 		m.absolute = 8 * time.Hour
 	}
+	m.touchEvery = touchInterval(m.idle)
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -156,9 +178,9 @@ func (m *Manager) loadRecord(ctx context.Context, id string) (rec record, found 
 	return rec, true, nil
 }
 
-// check decodes the record b of session id and checks its timeouts. A
-// record that is malformed or timed out is not live, and the reason is
-// logged.
+// check decodes the record b of session id and checks its timeouts and
+// its deadline. A record that is malformed, timed out or past its deadline
+// is not live, and the reason is logged.
 func (m *Manager) check(id string, b []byte) (rec record, live bool) {
 	rec, err := decodeRecord(b)
 	if err != nil {
@@ -168,11 +190,13 @@ func (m *Manager) check(id string, b []byte) (rec record, live bool) {
 	}
 	now := m.now()
 	var reason string
-	switch {
+	switch deadline := rec.deadline(); {
 	case now.Sub(time.Unix(rec.Created, 0)) >= m.absolute:
 		reason = "absolute"
 	case now.Sub(time.Unix(rec.Seen, 0)) >= m.idle:
 		reason = "idle"
+	case !deadline.IsZero() && !now.Before(deadline):
+		reason = "deadline"
 	}
 	if reason != "" {
 		m.logger.Info("session expired", "event", "session_expired", "reason", reason, "session", m.hash(id)[:16])
@@ -212,7 +236,7 @@ func (m *Manager) encode(rec record) (Write, error) {
 // Within this process the session's lock serialises changes. Across
 // processes, an [AtomicStore] makes the step a compare-and-set; with a
 // plain Store the last writer wins.
-func (m *Manager) change(ctx context.Context, id string, fn func(rec record, found bool) ([]Write, error)) error {
+func (m *Manager) change(ctx context.Context, id string, fn func(rec record, found bool) ([]Write, error)) (err error) {
 	unlock := m.lock(id)
 	defer unlock()
 	step := func(b []byte, found bool) ([]Write, error) {
@@ -229,6 +253,9 @@ func (m *Manager) change(ctx context.Context, id string, fn func(rec record, fou
 		return append([]Write{{ID: id}}, writes...), nil
 	}
 	if as, ok := m.store.(AtomicStore); ok {
+		if m.observe != nil {
+			defer m.observed("change", time.Now(), &err)
+		}
 		return as.Change(ctx, id, step)
 	}
 	b, found, err := m.storeLoad(ctx, id)
@@ -254,14 +281,20 @@ func (m *Manager) change(ctx context.Context, id string, fn func(rec record, fou
 
 // storeLoad, storeSave and storeDelete reach the store with the request's context when
 // the store takes one.
-func (m *Manager) storeLoad(ctx context.Context, id string) ([]byte, bool, error) {
+func (m *Manager) storeLoad(ctx context.Context, id string) (rec []byte, found bool, err error) {
+	if m.observe != nil {
+		defer m.observed("load", time.Now(), &err)
+	}
 	if s, ok := m.store.(ContextStore); ok {
 		return s.LoadContext(ctx, id)
 	}
 	return m.store.Load(id)
 }
 
-func (m *Manager) storeSave(ctx context.Context, w Write) error {
+func (m *Manager) storeSave(ctx context.Context, w Write) (err error) {
+	if m.observe != nil {
+		defer m.observed("save", time.Now(), &err)
+	}
 	if s, ok := m.store.(EphemeralSaver); ok && w.Ephemeral {
 		return s.SaveEphemeral(w.ID, w.Rec, w.Expiry)
 	}
@@ -271,11 +304,21 @@ func (m *Manager) storeSave(ctx context.Context, w Write) error {
 	return m.store.Save(w.ID, w.Rec, w.Expiry)
 }
 
-func (m *Manager) storeDelete(ctx context.Context, id string) error {
+func (m *Manager) storeDelete(ctx context.Context, id string) (err error) {
+	if m.observe != nil {
+		defer m.observed("delete", time.Now(), &err)
+	}
 	if s, ok := m.store.(ContextStore); ok {
 		return s.DeleteContext(ctx, id)
 	}
 	return m.store.Delete(id)
+}
+
+// observed tells Options.Observe of an operation that started at start
+// and ended with *err. It is deferred, so that it sees the error the
+// operation returned.
+func (m *Manager) observed(op string, start time.Time, err *error) {
+	m.observe(op, time.Since(start), *err)
 }
 
 // setCookie sends the session cookie. It has no Expires or Max-Age, so the

@@ -17,7 +17,8 @@ type contextKey struct{}
 // Sheet, "strict" session management).
 //
 // Every page view of a logged-in visitor pays for this: one read of the
-// store and no write, unless the last-seen time is due (once a minute).
+// store and no write, unless the last-seen time is due (at most once a
+// minute; see touchInterval).
 // BenchmarkPageView in package oauth counts its time and allocations.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +62,7 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error)
 	}
 	s.id, s.rec = c.Value, rec
 
-	if m.now().Sub(time.Unix(rec.Seen, 0)) >= touchInterval {
+	if m.now().Sub(time.Unix(rec.Seen, 0)) >= m.touchEvery {
 		if err := m.touch(s); err != nil {
 			// The visit itself can go on; the idle timeout just counts from
 			// the last successful touch.
@@ -72,7 +73,9 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) (*Session, error)
 }
 
 // touch records activity for the idle timeout, as a change of the stored
-// record, so that it cannot undo a change made by a concurrent request.
+// record, so that it cannot undo a change made by a concurrent request. It
+// moves the record's expiry only as far as the absolute timeout and the
+// deadline allow (record.expiry).
 func (m *Manager) touch(s *Session) error {
 	var latest record
 	var found bool

@@ -6,29 +6,28 @@
 // The flow of one request:
 //
 //  1. [Manager.Middleware] reads the session cookie, checks that it is a
-//     well-formed ID before touching the disk, loads the record from the
-//     [Store] and checks its idle and absolute timeouts.
+//     well-formed ID before touching the store, loads the record from the
+//     [Store] and checks its idle and absolute timeouts and its deadline
+//     ([Values.SetDeadline]).
 //  2. The handler reads values with [Session.Get] and changes them with
 //     [Session.Update] (a short read-modify-write under a per-session lock),
 //     [Session.Renew] (a new ID for the same visitor, at login) or
 //     [Session.Destroy] (logout).
 //  3. A request that changes nothing writes nothing.
 //
-// Two stores come with the package: [FileStore] keeps one file per session
-// in a directory, written atomically, for one machine; [RedisStore] keeps
-// sessions in Redis for several instances behind a load balancer, and
-// makes every change to a session a compare-and-set on the server. Any
-// other [Store] plugs in; one shared by several processes should be an
-// [AtomicStore]. README.md in this directory compares them.
+// [FileStore] keeps one file per session in a directory, written
+// atomically; its sweep ([FileStore.RunSweeper]) removes the files of
+// ended sessions. Any other [Store] plugs in. One shared by several
+// processes should be an [AtomicStore], such as the Redis store of the
+// sub-package redisstore, a layer on top of this package that this
+// package does not import. README.md in this directory says which files
+// a copy needs, and what running each store takes.
 package session
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // Session is one visitor's session as seen by one request. It is created by
@@ -110,6 +109,7 @@ func (s *Session) update(fn func(v *Values) error, ephemeral bool) error {
 		if gone {
 			return nil, nil
 		}
+		rec.Values.id = s.id
 		if fnErr = fn(&rec.Values); fnErr != nil {
 			return nil, fnErr
 		}
@@ -186,8 +186,11 @@ func (s *Session) start(fn func(v *Values) error, ephemeral bool) error {
 // Privilege Level Change"; session fixation).
 //
 // The renewed session keeps its creation time, so renewal never extends the
-// absolute timeout. As with Update, fn may run more than once with an
-// [AtomicStore], and a record too large fails with [ErrRecordTooLarge].
+// absolute timeout, and the deadline that fn leaves: a login that
+// succeeds removes the deadline of the login in progress with
+// v.SetDeadline(time.Time{}). As with Update, fn may run more than once
+// with an [AtomicStore], and a record too large fails with
+// [ErrRecordTooLarge].
 func (s *Session) Renew(fn func(v *Values) error) error {
 	m := s.manager
 	id, err := newID()
@@ -197,6 +200,7 @@ func (s *Session) Renew(fn func(v *Values) error) error {
 	var latest record
 	var fnErr error
 	renew := func(rec record) (Write, error) {
+		rec.Values.id = id
 		if fnErr = fn(&rec.Values); fnErr != nil {
 			return Write{}, fnErr
 		}
@@ -261,103 +265,4 @@ func (s *Session) Destroy() error {
 	s.id, s.rec = "", m.newRecord()
 	m.expireCookie(s.w)
 	return nil
-}
-
-// Values are the named values of a session. Each value is kept as JSON and
-// decoded into the caller's own type, so reading a session never builds
-// objects of a type the record chose (OWASP Deserialization Cheat Sheet).
-type Values struct {
-	m       map[string]json.RawMessage
-	changed bool
-}
-
-// Get decodes the value stored under key into v and reports whether there
-// was one.
-func (v *Values) Get(key string, dst any) (bool, error) {
-	raw, ok := v.m[key]
-	if !ok {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return true, fmt.Errorf("session value %q: %w", key, err)
-	}
-	return true, nil
-}
-
-// Put stores value under key.
-func (v *Values) Put(key string, value any) error {
-	raw, err := json.Marshal(value)
-	if err != nil {
-		return fmt.Errorf("session value %q: %w", key, err)
-	}
-	if v.m == nil {
-		v.m = make(map[string]json.RawMessage)
-	}
-	v.m[key] = raw
-	v.changed = true
-	return nil
-}
-
-// Delete removes the value stored under key, if any.
-func (v *Values) Delete(key string) {
-	if _, ok := v.m[key]; ok {
-		delete(v.m, key)
-		v.changed = true
-	}
-}
-
-// Len is the number of stored values.
-func (v *Values) Len() int { return len(v.m) }
-
-// record is what a Store keeps for one session.
-type record struct {
-	Version int    `json:"v"`
-	Created int64  `json:"created"` // Unix seconds: start of the absolute timeout
-	Seen    int64  `json:"seen"`    // Unix seconds: last recorded activity, for the idle timeout
-	Values  Values `json:"values"`
-}
-
-// recordVersion changes whenever the record's meaning changes; a record of
-// another version is treated as no session at all.
-const recordVersion = 1
-
-// MarshalJSON and UnmarshalJSON store Values as a plain JSON object.
-func (v Values) MarshalJSON() ([]byte, error) { return json.Marshal(v.m) }
-
-// UnmarshalJSON decodes a JSON object of values.
-func (v *Values) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &v.m) }
-
-// errBadRecord marks a record that cannot be read as a session.
-var errBadRecord = errors.New("malformed session record")
-
-func decodeRecord(b []byte) (record, error) {
-	// Every page view decodes a record. Decoding into a record directly
-	// would go through Values.UnmarshalJSON, which checks and decodes the
-	// values' bytes a second time; a plain map takes them in the same pass.
-	var wire struct {
-		Version int                        `json:"v"`
-		Created int64                      `json:"created"`
-		Seen    int64                      `json:"seen"`
-		Values  map[string]json.RawMessage `json:"values"`
-	}
-	if err := json.Unmarshal(b, &wire); err != nil {
-		return record{}, fmt.Errorf("%w: %v", errBadRecord, err)
-	}
-	rec := record{Version: wire.Version, Created: wire.Created, Seen: wire.Seen, Values: Values{m: wire.Values}}
-	if rec.Version != recordVersion {
-		return record{}, fmt.Errorf("%w: version %d", errBadRecord, rec.Version)
-	}
-	if rec.Created <= 0 || rec.Seen < rec.Created {
-		return record{}, fmt.Errorf("%w: bad timestamps", errBadRecord)
-	}
-	return rec, nil
-}
-
-func (r record) expiry(idle, absolute time.Duration) time.Time {
-	idleEnd := time.Unix(r.Seen, 0).Add(idle)
-	absoluteEnd := time.Unix(r.Created, 0).Add(absolute)
-	if idleEnd.Before(absoluteEnd) {
-		return idleEnd
-	}
-	return absoluteEnd
 }

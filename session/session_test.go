@@ -79,6 +79,30 @@ func TestChecklist34_TouchIsThrottled(t *testing.T) {
 	}
 }
 
+// TestIssue18_ShortIdleTimeoutIsHonoured: with an idle timeout of one
+// minute, a visitor who clicks every 10 seconds for 5 minutes stays
+// logged in, since the last-seen time is then written often enough (every
+// quarter of the timeout, not once a minute) for the timeout to count
+// from near the last click; 61 seconds of silence end the session.
+func TestIssue18_ShortIdleTimeoutIsHonoured(t *testing.T) {
+	for _, kind := range expiryStores {
+		t.Run(string(kind), func(t *testing.T) {
+			a := newApp(t, kind, func(o *Options) { o.IdleTimeout = time.Minute })
+			c := a.login()
+			for elapsed := 10 * time.Second; elapsed <= 5*time.Minute; elapsed += 10 * time.Second {
+				a.clock.Advance(10 * time.Second)
+				if exists, _ := a.visit(c); !exists {
+					t.Fatalf("logged out %v into a visit with a click every 10 seconds", elapsed)
+				}
+			}
+			a.clock.Advance(61 * time.Second)
+			if exists, _ := a.visit(c); exists {
+				t.Error("session alive after 61 idle seconds")
+			}
+		})
+	}
+}
+
 // TestChecklist35_AbsoluteTimeout: a session used every 10 minutes still
 // ends 8 hours after it began, and its record is removed.
 func TestChecklist35_AbsoluteTimeout(t *testing.T) {

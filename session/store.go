@@ -20,7 +20,7 @@ const MaxRecordSize = 64 << 10
 var ErrRecordTooLarge = errors.New("session record too large")
 
 // ErrConflict is returned, wrapped, by an [AtomicStore]'s Change when other
-// processes kept changing the record for as many tries as it allows.
+// processes kept changing the record for as long as it tries.
 var ErrConflict = errors.New("session record changed concurrently too many times")
 
 // Store keeps encoded session records by session ID.
@@ -79,12 +79,19 @@ type AtomicStore interface {
 	// return it. It then applies the writes fn returns, in order, as one
 	// atomic step, but only if the record under id is still the one fn
 	// saw; if another process changed or deleted it meanwhile, Change
-	// reads it again and calls fn again. After a bounded number of tries
-	// it gives up with an error wrapping ErrConflict.
+	// reads it again and calls fn again. It should wait a short random
+	// time before each new try, so that processes that collided do not
+	// collide again in step. Its tries are bounded, by ctx and by a limit
+	// of its own; conflicts that outlast them end in an error wrapping
+	// ErrConflict.
 	//
 	// fn may therefore run more than once, and must have no effect beyond
 	// its result. If fn returns an error, or no writes, nothing is written
 	// and Change returns fn's error as it is.
+	//
+	// The Manager never calls Change for one session twice at once within
+	// a process: the changes of one process queue behind its per-session
+	// lock, so only other processes can conflict.
 	//
 	// A write may name another ID than id: a renewal saves the record
 	// under a new ID and deletes the old one in the same step. Either all

@@ -12,27 +12,49 @@ import (
 // defaults and then the table's, and collects a problem for each one that
 // is wrong.
 type checker struct {
+	// vars is read only through lookup, so that read names every
+	// variable the settings were made from.
 	vars     map[string]string
+	read     map[string]bool
 	profile  map[string]string // defaults of the chosen PROVIDER
 	problems []string
 	failed   map[string]bool
 }
 
 func newChecker(vars map[string]string) *checker {
-	return &checker{vars: vars, failed: make(map[string]bool)}
+	return &checker{vars: vars, read: make(map[string]bool), failed: make(map[string]bool)}
 }
 
-// problem records that name is wrong. message must not contain the value.
+// lookup returns name's value as given, and notes that it was read. Load
+// uses the notes to keep secrets out of every value the start-up log
+// shows, including those derived from variables outside the table, such
+// as HOME.
+func (c *checker) lookup(name string) (value string, ok bool) {
+	c.read[name] = true
+	value, ok = c.vars[name]
+	return value, ok
+}
+
+// given returns name's value as given, "" when unset.
+func (c *checker) given(name string) string {
+	value, _ := c.lookup(name)
+	return value
+}
+
+// problem records that name is wrong, once: a variable with a problem
+// gets no second one, so that a value that failed to parse is not also
+// reported as out of range. message must not contain the value.
 func (c *checker) problem(name, message string) {
+	if c.failed[name] {
+		return
+	}
 	c.problems = append(c.problems, name+": "+message)
 	c.failed[name] = true
 }
 
-// check records a problem for name unless ok. It stays quiet when name
-// already has a problem, so a value that failed to parse is not also
-// reported as out of range.
+// check records a problem for name unless ok.
 func (c *checker) check(ok bool, name, message string) {
-	if !ok && !c.failed[name] {
+	if !ok {
 		c.problem(name, message)
 	}
 }
@@ -47,7 +69,7 @@ func (c *checker) err() error {
 
 // text returns name's value, or its default when unset or empty.
 func (c *checker) text(name string) string {
-	if value := c.vars[name]; value != "" {
+	if value := c.given(name); value != "" {
 		return value
 	}
 	if value, ok := c.profile[name]; ok {
@@ -60,7 +82,7 @@ func (c *checker) text(name string) string {
 // parameter. Unlike text, it keeps an explicitly empty value, which means
 // "do not send the parameter".
 func (c *checker) param(name string) string {
-	if value, ok := c.vars[name]; ok {
+	if value, ok := c.lookup(name); ok {
 		return value
 	}
 	if value, ok := c.profile[name]; ok {
@@ -73,7 +95,7 @@ func (c *checker) param(name string) string {
 // profile may supply it (the development provider derives REDIRECT_URL);
 // the table never does.
 func (c *checker) required(name string) string {
-	value := c.vars[name]
+	value := c.given(name)
 	if value == "" {
 		value = c.profile[name]
 	}
@@ -118,7 +140,8 @@ func (c *checker) optionalURL(name string, rule func(string) error) string {
 // only when discovery can find it: when an OpenID Connect issuer is set.
 func (c *checker) endpointURL(name string, discoverable bool) string {
 	value := c.text(name)
-	c.check(value != "" || discoverable, name, "must be set (or set ISSUER to discover it)")
+	c.check(value != "" || discoverable, name,
+		"must be set (or set PROVIDER to a provider whose profile has it, or ISSUER to discover it)")
 	c.checkURL(name, value, checkProviderURL)
 	return value
 }
@@ -138,13 +161,6 @@ func (c *checker) fieldPath(name string) string {
 	value := c.text(name)
 	c.check(value == "" || checkFieldPath(value), name,
 		"must be a dotted path of names made of letters, digits, '_' and '-', such as data.attributes.login")
-	return value
-}
-
-// count returns a whole number from 0 up.
-func (c *checker) count(name string) int {
-	value, err := strconv.Atoi(c.text(name))
-	c.check(err == nil && value >= 0, name, "must be a whole number, 0 or more")
 	return value
 }
 

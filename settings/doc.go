@@ -3,19 +3,23 @@
 //
 // It is the first step of the login flow: main calls [Load] with the
 // process environment, logs the resulting [Settings] (secrets print as
-// "[redacted]", see [Secret]), and hands Server, OAuth and Session to the
+// "[redacted]", see [Secret]) with [Settings.Warnings] and the address
+// [Settings.OpenURL] to open, and hands Server, OAuth and Session to the
 // packages that need them. Nothing in this package reads the process
 // environment itself; callers pass it in, so tests and examples can use
 // any environment they like.
 //
 // # Where values come from
 //
-// ENVIRONMENT (default "local") selects the file <root>/env/<ENVIRONMENT>/.env,
-// which is read as python-dotenv's load_dotenv reads it, ${VAR} expansion
-// included; [ParseDotenv] describes the syntax. The file is optional;
-// [Settings.EnvFileFound] says whether it existed. A variable present in the
-// process environment wins over the same variable in the file, so a
-// deployment platform can override any line without editing the file.
+// ENVIRONMENT (default "local") selects the file
+// <ENV_DIR>/<ENVIRONMENT>/.env, ENV_DIR being <root>/env unless set, which
+// is read as python-dotenv's load_dotenv reads it, ${VAR} expansion
+// included; [ParseDotenv] describes the syntax. The file is optional when
+// the process environment supplies every setting; [Settings.EnvFileFound]
+// says whether it existed, and when settings are missing the error says
+// what to do about the file. A variable present in the process environment
+// wins over the same variable in the file, so a deployment platform can
+// override any line without editing the file.
 //
 // [Variables] lists every variable with its default and meaning.
 //
@@ -33,5 +37,7 @@
 // A malformed .env line is a [*SyntaxError] that names the file and line.
 // Every problem with the values themselves is collected into a single
 // [*ValidationError], so a misconfigured deployment can be fixed in one
-// pass. Neither error ever contains a value, because values may be secrets.
+// pass: a value out of its range, and one that still holds an example's
+// placeholder, among them. Neither error ever contains a value, because
+// values may be secrets.
 package settings

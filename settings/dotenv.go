@@ -79,7 +79,7 @@ func (e *SyntaxError) Error() string {
 // the statement starts. An error reading r is returned wrapped with
 // filename.
 func ParseDotenv(r io.Reader, filename string, lookupEnv func(key string) (value string, ok bool)) (map[string]string, error) {
-	bindings, err := parseDotenv(r, filename, lookupEnv)
+	bindings, err := parseDotenv(r, filename, lookupEnv, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -90,14 +90,16 @@ func ParseDotenv(r io.Reader, filename string, lookupEnv func(key string) (value
 type dotenvBinding struct {
 	value string
 	line  int
-	// expandedFrom names every variable whose value went into this one,
-	// directly or through another key of the file.
-	expandedFrom []string
+	// tracked names the tracked variables (see dotenvParser.track) whose
+	// values went into this one, directly or through other keys of the
+	// file.
+	tracked []string
 }
 
 // parseDotenv is ParseDotenv keeping, for each key, where it was set and
-// what it was expanded from.
-func parseDotenv(r io.Reader, filename string, lookupEnv func(string) (string, bool)) (map[string]dotenvBinding, error) {
+// which of the variables that track reports it was expanded from; track
+// may be nil.
+func parseDotenv(r io.Reader, filename string, lookupEnv func(string) (string, bool), track func(string) bool) (map[string]dotenvBinding, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxDotenvBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", filename, err)
@@ -121,6 +123,7 @@ func parseDotenv(r io.Reader, filename string, lookupEnv func(string) (string, b
 		text:      text,
 		line:      1,
 		lookupEnv: lookupEnv,
+		track:     track,
 		bindings:  make(map[string]dotenvBinding),
 		unset:     make(map[string]bool),
 	}
@@ -193,6 +196,10 @@ type dotenvParser struct {
 	line          int // the line pos is on
 	statementLine int // the line the current statement starts on
 	lookupEnv     func(string) (string, bool)
+	// track reports the variables whose way into other values is
+	// followed (the secrets, for Load); nil follows none. Only a few may
+	// be tracked: each value carries the list of those it came from.
+	track func(string) bool
 
 	bindings map[string]dotenvBinding
 	// unset holds the keys given without a value. load_dotenv sets none of
@@ -270,10 +277,10 @@ func (p *dotenvParser) value() (dotenvBinding, error) {
 		if err != nil {
 			return b, err
 		}
-		b.value, b.expandedFrom, err = p.expand(decodeDoubleQuoted(raw))
+		b.value, b.tracked, err = p.expand(decodeDoubleQuoted(raw))
 		return b, err
 	}
-	b.value, b.expandedFrom, err = p.expand(p.unquoted())
+	b.value, b.tracked, err = p.expand(p.unquoted())
 	return b, err
 }
 

@@ -240,4 +240,5 @@ var modelSeeds = []string{
 	"''=x", "'a=b'=1", "JUST A WORD", "A=x\x00", "A=grüße", "app.name=1\nB=${app.name}",
 	"A=b\u00a0#c\x1f", "X=1\nY=${X}${Y:-d}$X'${X}'", "Y=${NOPE:-${X}}", "Y=${X:1}${X-1}${}", "A=\xff",
 	"E=${EMPTY:-d}\nP=${PROC}", "K=\"-----BEGIN-----\nabc\n-----END-----\"\n",
+	"X=1\nY=${a${X}:x}${X}", "X=1\nY=${${${a:x}${X}", "X=1\nY=${a:-b${X}", "X=1\nY=${a:b${X}}", "Y=${${${",
 }

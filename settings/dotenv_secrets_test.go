@@ -65,6 +65,68 @@ func TestLoadRefusesSecretExpandedIntoLoggedSetting(t *testing.T) {
 	}
 }
 
+// TestIssue18_SecretNeverReachesALoggedValue: the start-up log shows
+// session_dir, which Parse makes from XDG_CACHE_HOME or HOME when
+// SESSION_DIR is unset. Those are not settings of the table, and a
+// secret expanded into them reached the log. Every variable Parse reads
+// counts, whether or not the table lists it.
+func TestIssue18_SecretNeverReachesALoggedValue(t *testing.T) {
+	const secret = "secret-canary-0123456789abcdefghij"
+	base := strings.Replace(validEnvFile, "SESSION_DIR=/var/lib/oauthlogin/sessions\n", "", 1)
+	for _, tt := range []struct{ file, problem string }{
+		{"SECRET=/" + secret + "\nXDG_CACHE_HOME=${SECRET}\n", "XDG_CACHE_HOME: %s:12 expands the secret SECRET"},
+		{"CLIENT_SECRET=/" + secret + "\nHOME=\"${CLIENT_SECRET}\"\n", "HOME: %s:12 expands the secret CLIENT_SECRET"},
+		{"REDIS_URL=/" + secret + "\nX=${REDIS_URL}\nHOME=/home/${X}\n", "HOME: %s:13 expands the secret REDIS_URL"},
+	} {
+		root := t.TempDir()
+		path := writeEnvFile(t, root, "local", base+tt.file)
+
+		s, err := Load(root, nil)
+		if err == nil {
+			var logged bytes.Buffer
+			slog.New(slog.NewJSONHandler(&logged, nil)).Info("settings loaded", "settings", s.Summary())
+			t.Fatalf("Load accepted\n%s\nand logs: %s", tt.file, &logged)
+		}
+		var validationErr *ValidationError
+		want := strings.Replace(tt.problem, "%s", path, 1)
+		if !errors.As(err, &validationErr) || len(validationErr.Problems) != 1 ||
+			!strings.HasPrefix(validationErr.Problems[0], want) {
+			t.Errorf("Load: %v\nwant the one problem %q", err, want)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+}
+
+// Which variables are checked is what Parse reads, not a list kept by
+// hand: each variable parse reads, filled from a secret, stops Load.
+func TestEveryVariableParseReadsIsCheckedForSecrets(t *testing.T) {
+	vars, err := ParseDotenv(strings.NewReader(validEnvFile), "valid.env", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(vars, "SESSION_DIR") // so that HOME and XDG_CACHE_HOME are read too
+	_, read, _ := parse(vars)
+	for _, name := range []string{"HOME", "XDG_CACHE_HOME", "SCOPE", "SESSION_COOKIE_SECURE"} {
+		if !read[name] {
+			t.Errorf("parse did not note that it reads %s", name)
+		}
+	}
+	for name := range read {
+		if isSecretVariable(name) || name == "ENVIRONMENT" || name == "ENV_DIR" {
+			continue // secrets may hold secrets; the selectors may not be in the file
+		}
+		root := t.TempDir()
+		writeEnvFile(t, root, "local", strings.Replace(validEnvFile, "SESSION_DIR=/var/lib/oauthlogin/sessions\n", "", 1)+
+			name+"=${SECRET}\n")
+		_, err := Load(root, nil)
+		if err == nil || !strings.Contains(err.Error(), name+": ") || !strings.Contains(err.Error(), "expands the secret SECRET") {
+			t.Errorf("%s=${SECRET}: Load gave %v, want a refusal", name, err)
+		}
+	}
+}
+
 // A secret may come from another variable, and is then still redacted
 // in the start-up log.
 func TestLoadExpandsIntoSecrets(t *testing.T) {

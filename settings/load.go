@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,76 +15,121 @@ import (
 // (default "local") and validates them.
 //
 // environ is the process environment as os.Environ returns it. Load reads
-// <root>/env/<ENVIRONMENT>/.env if it exists, lets every variable present
+// <ENV_DIR>/<ENVIRONMENT>/.env if it exists, lets every variable present
 // in environ, even with an empty value, override the file's, and passes
-// the result to [Parse]. A missing file is not an error: Settings.EnvFile
-// and Settings.EnvFileFound tell the caller what happened, to log it.
+// the result to [Parse]. ENV_DIR defaults to "env"; a relative one is
+// taken from root, the directory the app runs in.
 //
-// ENVIRONMENT is read from environ only, since it picks the file; a file
-// that sets it to another environment is an error.
+// A missing file is not an error as long as the process environment
+// supplies every setting the file would have, as a container that passes
+// only variables does: Settings.EnvFile and Settings.EnvFileFound tell
+// the caller what happened, to log it. When something is missing, the
+// error starts with the file and what to do about it: copy the example
+// beside it, pick an environment that exists, or point ENV_DIR at the
+// right folder.
+//
+// ENVIRONMENT and ENV_DIR are read from environ only, since they pick the
+// file; a file that sets either is an error.
 //
 // A problem with the values is a [*ValidationError], wrapped with the
 // environment and file name (use errors.As); a malformed file gives a
 // [*SyntaxError]; any other error is from reading the file.
 func Load(root string, environ []string) (Settings, error) {
 	processVars := environMap(environ)
-	environment := processVars["ENVIRONMENT"]
-	if environment == "" {
-		environment = defaultFor("ENVIRONMENT")
-	}
+	environment := cmp.Or(processVars["ENVIRONMENT"], defaultFor("ENVIRONMENT"))
 	if err := checkEnvironment(environment); err != nil {
 		return Settings{}, &ValidationError{Problems: []string{"ENVIRONMENT: " + err.Error()}}
 	}
+	where := locateEnvFile(root, processVars["ENV_DIR"], environment)
 
-	path := filepath.Join(root, "env", environment, ".env")
-	vars, found, err := readDotenvFile(path, processVars)
+	bindings, found, err := readDotenvFile(where.file, processVars)
 	if err != nil {
 		return Settings{}, err
 	}
-	if fileEnvironment, ok := vars["ENVIRONMENT"]; ok && fileEnvironment != environment {
-		return Settings{}, &ValidationError{Problems: []string{
-			"ENVIRONMENT: " + path + " sets it to another environment; set ENVIRONMENT in the process environment instead",
-		}}
+	if problems := selectorProblems(where.file, bindings, environment); len(problems) > 0 {
+		return Settings{}, &ValidationError{Problems: problems}
 	}
+	vars := dotenvValues(bindings)
 	maps.Copy(vars, processVars)
 
-	s, err := Parse(vars)
-	if err != nil {
-		fileState := "found"
-		if !found {
-			fileState = "not found"
-		}
-		return Settings{}, fmt.Errorf("environment %s, file %s (%s): %w", environment, path, fileState, err)
+	s, read, err := parse(vars)
+	problems := secretExpansionProblems(where.file, bindings, read)
+	var parseErr *ValidationError
+	if errors.As(err, &parseErr) {
+		problems = append(problems, parseErr.Problems...)
 	}
-	s.EnvFile, s.EnvFileFound = path, found
+	if len(problems) > 0 {
+		invalid := &ValidationError{Problems: problems}
+		if !found {
+			return Settings{}, explainMissingFile(where, environment, processVars, invalid)
+		}
+		return Settings{}, fmt.Errorf("environment %s, file %s: %w", environment, where.file, invalid)
+	}
+	s.EnvFile, s.EnvFileFound = where.file, found
 	return s, nil
 }
 
+// envLocation is where Load looks for the .env file, as absolute paths
+// where the working directory can be found, so that a message names a
+// place whatever directory the app was started from.
+type envLocation struct {
+	envDir    string // the folder of environments: ENV_DIR, or env in root
+	envDirSet bool   // ENV_DIR named it
+	file      string // envDir/ENVIRONMENT/.env
+}
+
+func locateEnvFile(root, envDirVar, environment string) envLocation {
+	envDir := cmp.Or(envDirVar, defaultFor("ENV_DIR"))
+	if !filepath.IsAbs(envDir) {
+		envDir = filepath.Join(root, envDir)
+	}
+	if abs, err := filepath.Abs(envDir); err == nil {
+		envDir = abs
+	}
+	return envLocation{
+		envDir:    envDir,
+		envDirSet: envDirVar != "",
+		file:      filepath.Join(envDir, environment, ".env"),
+	}
+}
+
+// selectorProblems refuses a file that sets the variables that chose it:
+// ENVIRONMENT to another environment, or ENV_DIR at all. Either would
+// say that another file was meant.
+func selectorProblems(path string, bindings map[string]dotenvBinding, environment string) []string {
+	var problems []string
+	if b, ok := bindings["ENVIRONMENT"]; ok && b.value != environment {
+		problems = append(problems, "ENVIRONMENT: "+path+
+			" sets it to another environment; set ENVIRONMENT in the process environment instead")
+	}
+	if _, ok := bindings["ENV_DIR"]; ok {
+		problems = append(problems, "ENV_DIR: "+path+
+			" sets it, but it says where that file is; set ENV_DIR in the process environment instead")
+	}
+	return problems
+}
+
 // readDotenvFile parses the .env file at path, expanding ${...} with
-// processVars first, as python-dotenv's load_dotenv does. A missing file
-// gives no variables and found == false. A setting that the file fills
-// with a secret through ${...} is a [*ValidationError], since it would be
-// logged.
-func readDotenvFile(path string, processVars map[string]string) (vars map[string]string, found bool, err error) {
+// processVars first, as python-dotenv's load_dotenv does, and tracking
+// where the secrets go. A missing file gives no bindings and found ==
+// false.
+func readDotenvFile(path string, processVars map[string]string) (bindings map[string]dotenvBinding, found bool, err error) {
 	file, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return make(map[string]string), false, nil
+		return make(map[string]dotenvBinding), false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("settings file: %w", err)
 	}
 	defer file.Close()
-	bindings, err := parseDotenv(file, path, func(key string) (string, bool) {
+	bindings, err = parseDotenv(file, path, func(key string) (string, bool) {
 		value, ok := processVars[key]
 		return value, ok
-	})
+	}, isSecretVariable)
 	if err != nil {
 		return nil, true, err
 	}
-	if problems := secretExpansionProblems(path, bindings); len(problems) > 0 {
-		return nil, true, &ValidationError{Problems: problems}
-	}
-	return dotenvValues(bindings), true, nil
+	return bindings, true, nil
 }
 
 // environMap turns "KEY=value" entries into a map. As with os.Getenv, the

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"oauthlogin/oauth"
@@ -30,14 +29,25 @@ const minSecretLength = 32
 //
 // Parse reports every problem at once, as a [*ValidationError].
 func Parse(vars map[string]string) (Settings, error) {
+	s, _, err := parse(vars)
+	return s, err
+}
+
+// parse is Parse that also returns the name of every variable it read,
+// for Load to check that none was filled with a secret.
+func parse(vars map[string]string) (Settings, map[string]bool, error) {
 	c := newChecker(vars)
+	// First, so that a placeholder is reported as such, and not as a
+	// value too short or a URL that does not answer.
+	c.checkPlaceholders()
 	provider := c.oneOf("PROVIDER", ProviderGeneric, ProviderGitHub, ProviderGitLab, ProviderGoogle, ProviderOIDC)
+	gitLabURL := c.text("GITLAB_URL")
 	if provider == ProviderGitLab {
-		c.checkURL("GITLAB_URL", gitLabURL(vars), checkProviderURL)
+		c.checkURL("GITLAB_URL", gitLabURL, checkProviderURL)
 	}
 	addr := c.listenAddr()
 	devProvider := c.boolean("INSECURE_DEV_PROVIDER")
-	c.profile = profileDefaults(provider, vars)
+	c.profile = profileDefaults(provider, gitLabURL)
 	if devProvider && provider == ProviderGeneric {
 		c.profile = devProviderDefaults(addr)
 	}
@@ -50,8 +60,8 @@ func Parse(vars map[string]string) (Settings, error) {
 			InsecureDevProvider: devProvider,
 			LogLevel:            c.logLevel("LOG_LEVEL"),
 			LogFormat:           c.oneOf("LOG_FORMAT", LogFormatAuto, LogFormatText, LogFormatJSON),
-			LoginRateLimit:      c.count("LOGIN_RATE_LIMIT"),
-			MaxPendingSessions:  c.count("MAX_PENDING_SESSIONS"),
+			LoginRateLimit:      c.countBetween("LOGIN_RATE_LIMIT", 0, maxLoginRateLimit),
+			MaxPendingSessions:  c.countBetween("MAX_PENDING_SESSIONS", 0, maxPendingSessions),
 			TrustedProxies:      c.prefixes("TRUSTED_PROXIES"),
 		},
 		OAuth: OAuth{
@@ -63,7 +73,7 @@ func Parse(vars map[string]string) (Settings, error) {
 			TokenURL:     c.endpointURL("TOKEN_URL", discoverable),
 			UserURL:      c.endpointURL("USER_URL", discoverable),
 			EmailsURL:    c.optionalURL("EMAILS_URL", checkProviderURL),
-			APIHeaders:   apiHeaders(provider, vars),
+			APIHeaders:   apiHeaders(provider, gitLabURL),
 			RedirectURL:  c.requiredURL("REDIRECT_URL", checkRedirectURL),
 			UserFields: UserFields{
 				ID:       c.fieldPath("ID_FIELD"),
@@ -71,7 +81,7 @@ func Parse(vars map[string]string) (Settings, error) {
 				Name:     c.fieldPath("NAME_FIELD"),
 				Email:    c.fieldPath("EMAIL_FIELD"),
 			},
-			ClockSkew:             c.duration("CLOCK_SKEW"),
+			ClockSkew:             c.durationBetween("CLOCK_SKEW", minClockSkew, maxClockSkew),
 			PostLogoutRedirectURL: c.optionalURL("POST_LOGOUT_REDIRECT_URL", checkProviderURL),
 			Scope:                 c.param("SCOPE"),
 			Prompt:                c.param("PROMPT"),
@@ -85,18 +95,21 @@ func Parse(vars map[string]string) (Settings, error) {
 		Session: Session{
 			Dir:             c.sessionDir(),
 			CookieName:      c.text("SESSION_COOKIE_NAME"),
-			IdleTimeout:     c.duration("SESSION_IDLE_TIMEOUT"),
-			AbsoluteTimeout: c.duration("SESSION_ABSOLUTE_TIMEOUT"),
-			SweepInterval:   c.duration("SESSION_SWEEP_INTERVAL"),
+			IdleTimeout:     c.durationBetween("SESSION_IDLE_TIMEOUT", minIdleTimeout, maxIdleTimeout),
+			AbsoluteTimeout: c.durationBetween("SESSION_ABSOLUTE_TIMEOUT", minAbsoluteTimeout, maxAbsoluteTimeout),
+			SweepInterval:   c.durationBetween("SESSION_SWEEP_INTERVAL", minSweepInterval, maxSweepInterval),
 			Secret:          NewSecret(c.required("SECRET")),
 			Store:           c.oneOf("SESSION_STORE", SessionStoreFile, SessionStoreRedis),
 			RedisURL:        NewSecret(c.text("REDIS_URL")),
 			RedisKeyPrefix:  c.text("REDIS_KEY_PREFIX"),
-			RedisTimeout:    c.duration("REDIS_TIMEOUT"),
-			RedisPoolSize:   c.count("REDIS_POOL_SIZE"),
+			RedisTimeout:    c.durationBetween("REDIS_TIMEOUT", minRedisTimeout, maxRedisTimeout),
+			RedisPoolSize:   c.countBetween("REDIS_POOL_SIZE", minRedisPoolSize, maxRedisPoolSize),
 		},
 	}
 
+	c.service(&s)
+	c.access(&s)
+	c.tokens(&s)
 	if err := checkEnvironment(s.Environment); err != nil {
 		c.problem("ENVIRONMENT", err.Error())
 	}
@@ -110,6 +123,12 @@ func Parse(vars map[string]string) (Settings, error) {
 	c.check(utf8.RuneCountInString(s.Session.Secret.Reveal()) >= minSecretLength, "SECRET",
 		fmt.Sprintf("must be at least %d characters long; generate one with: openssl rand -base64 32 "+
 			"(or: head -c 32 /dev/urandom | base64)", minSecretLength))
+	// The development provider's sessions are the only ones the published
+	// key may name: anyone can compute the session file names and log
+	// correlation ids it gives.
+	c.check(devProvider || s.Session.Secret.Reveal() != publishedDevSecret, "SECRET",
+		"is the example key published in env/local/.env, fit only for the development provider; "+
+			"generate your own with: openssl rand -base64 32")
 	// The development provider lets anyone log in as anyone, so it must
 	// never be reachable from another machine: neither through where the
 	// app listens nor through where the provider sends people back.
@@ -129,65 +148,53 @@ func Parse(vars map[string]string) (Settings, error) {
 	// browsers (WebKit, so Safari) refuse to keep: there the cookie goes
 	// without it, and nowhere else can it.
 	s.Session.CookieSecure = !isPlainHTTP(s.OAuth.RedirectURL)
-	if vars["SESSION_COOKIE_SECURE"] != "" {
+	if c.given("SESSION_COOKIE_SECURE") != "" {
 		c.problem("SESSION_COOKIE_SECURE", "is no longer read: the session cookie is Secure exactly when "+
 			"REDIRECT_URL is https, and plain http is allowed only on loopback; remove the variable")
 	}
-	c.check(!devProvider || vars["REDIRECT_URL"] != "" || !strings.HasSuffix(addr, ":0"), "PORT",
+	c.check(!devProvider || c.given("REDIRECT_URL") != "" || !strings.HasSuffix(addr, ":0"), "PORT",
 		"must not be 0 with INSECURE_DEV_PROVIDER: the development provider's URLs are derived from it")
-	s.Server.WriteTimeout = writeTimeout(s.OAuth, s.Session)
 	// After logging out at an OpenID Connect provider, the browser comes
 	// back to the signed-out page unless the variable says otherwise; set
 	// empty, the provider decides.
-	if _, set := vars["POST_LOGOUT_REDIRECT_URL"]; !set && !c.failed["REDIRECT_URL"] {
+	if _, set := c.lookup("POST_LOGOUT_REDIRECT_URL"); !set && !c.failed["REDIRECT_URL"] {
 		s.OAuth.PostLogoutRedirectURL = siteOrigin(s.OAuth.RedirectURL) + oauth.SignedOutPath
 	}
-	c.check(0 < s.OAuth.Timeout && s.OAuth.Timeout <= time.Minute, "OAUTH_TIMEOUT",
-		"must be more than 0s and at most 60s")
+	c.check(0 < s.OAuth.Timeout && s.OAuth.Timeout <= maxOAuthTimeout, "OAUTH_TIMEOUT",
+		"must be more than 0s and at most "+shortDuration(maxOAuthTimeout))
 	c.check(provider != ProviderOIDC || issuer != "", "ISSUER",
 		"must be set when PROVIDER is oidc: it is where discovery starts")
-	// A generous skew would stretch every token's lifetime by as much.
-	c.check(time.Second <= s.OAuth.ClockSkew && s.OAuth.ClockSkew <= 5*time.Minute, "CLOCK_SKEW",
-		"must be from 1s to 5m")
 	// Without the openid scope the provider sends no ID token, and every
 	// login would fail for want of one (OpenID Connect Core §3.1.2.1).
 	c.check(issuer == "" || slices.Contains(strings.Fields(s.OAuth.Scope), "openid"), "SCOPE",
 		"must include openid when ISSUER is set")
-	c.check(s.Session.IdleTimeout >= time.Minute, "SESSION_IDLE_TIMEOUT", "must be at least 1m")
-	c.check(s.Session.AbsoluteTimeout >= time.Minute, "SESSION_ABSOLUTE_TIMEOUT", "must be at least 1m")
 	if !c.failed["SESSION_ABSOLUTE_TIMEOUT"] {
 		c.check(s.Session.IdleTimeout <= s.Session.AbsoluteTimeout, "SESSION_IDLE_TIMEOUT",
 			"must not be longer than SESSION_ABSOLUTE_TIMEOUT")
 	}
-	// A ticker needs a positive interval, and sweeping more often than
-	// once a second would only burn disk reads.
-	c.check(s.Session.SweepInterval >= time.Second, "SESSION_SWEEP_INTERVAL", "must be at least 1s")
 	if s.Session.Store == SessionStoreRedis {
 		if err := checkRedisURL(s.Session.RedisURL.Reveal()); err != nil {
 			c.problem("REDIS_URL", err.Error())
 		}
 	}
-	c.check(10*time.Millisecond <= s.Session.RedisTimeout && s.Session.RedisTimeout <= time.Minute,
-		"REDIS_TIMEOUT", "must be from 10ms to 1m")
-	c.check(s.Session.RedisPoolSize >= 1, "REDIS_POOL_SIZE", "must be at least 1")
 
 	if err := c.err(); err != nil {
-		return Settings{}, err
+		return Settings{}, c.read, err
 	}
-	return s, nil
+	return s, c.read, nil
 }
 
 // listenAddr follows what hosting platforms do: they set PORT, and expect
 // the app to listen on all interfaces. Without PORT the app is probably
 // on a laptop, where listening on localhost only is the safe default.
 func (c *checker) listenAddr() string {
-	if addr := c.vars["ADDR"]; addr != "" {
+	if addr := c.given("ADDR"); addr != "" {
 		if err := checkListenAddr(addr); err != nil {
 			c.problem("ADDR", err.Error())
 		}
 		return addr
 	}
-	host, port := c.vars["HOST"], c.vars["PORT"]
+	host, port := c.given("HOST"), c.given("PORT")
 	if port == "" {
 		port = defaultFor("PORT")
 		if host == "" {
@@ -220,11 +227,11 @@ func (c *checker) logLevel(name string) slog.Level {
 // read the process environment behind the caller's back. As those rules
 // say, a relative XDG_CACHE_HOME is ignored.
 func (c *checker) sessionDir() string {
-	if dir := c.vars["SESSION_DIR"]; dir != "" {
+	if dir := c.given("SESSION_DIR"); dir != "" {
 		return dir
 	}
 	var cacheDir string
-	switch xdg, home := c.vars["XDG_CACHE_HOME"], c.vars["HOME"]; {
+	switch xdg, home := c.given("XDG_CACHE_HOME"), c.given("HOME"); {
 	case filepath.IsAbs(xdg):
 		cacheDir = xdg
 	case filepath.IsAbs(home):

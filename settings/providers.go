@@ -22,14 +22,13 @@ const (
 // preset returns the oauth package's description of provider; ok is false
 // for the generic provider, which has none. The presets are the one place
 // that knows each provider's URLs and fields: settings only maps them to
-// variable names. vars is consulted only for GITLAB_URL, which moves every
-// GitLab endpoint.
-func preset(provider string, vars map[string]string) (p oauth.Preset, ok bool) {
+// variable names. gitLabURL, from GITLAB_URL, moves every GitLab endpoint.
+func preset(provider, gitLabURL string) (p oauth.Preset, ok bool) {
 	switch provider {
 	case ProviderGitHub:
 		return oauth.GitHub(), true
 	case ProviderGitLab:
-		return oauth.GitLab(gitLabURL(vars)), true
+		return oauth.GitLab(gitLabURL), true
 	case ProviderGoogle:
 		return oauth.Google(), true
 	case ProviderOIDC:
@@ -43,8 +42,8 @@ func preset(provider string, vars map[string]string) (p oauth.Preset, ok bool) {
 // profileDefaults returns the defaults provider brings, by variable name.
 // A profile names every parameter it decides, even as "": an empty PROMPT
 // from a profile means "send none", not "use the table's default".
-func profileDefaults(provider string, vars map[string]string) map[string]string {
-	p, ok := preset(provider, vars)
+func profileDefaults(provider, gitLabURL string) map[string]string {
+	p, ok := preset(provider, gitLabURL)
 	if !ok {
 		return nil
 	}
@@ -53,6 +52,7 @@ func profileDefaults(provider string, vars map[string]string) map[string]string 
 		"TOKEN_URL":       p.TokenURL,
 		"USER_URL":        p.UserURL,
 		"EMAILS_URL":      p.EmailsURL,
+		"REVOCATION_URL":  p.RevokeURL,
 		"SCOPE":           p.Scope,
 		"PROMPT":          p.Prompt,
 		"APPROVAL_PROMPT": p.ApprovalPrompt,
@@ -97,18 +97,9 @@ func devProviderDefaults(addr string) map[string]string {
 	}
 }
 
-// gitLabURL is the GitLab instance: the public one unless GITLAB_URL names a
-// self-hosted one.
-func gitLabURL(vars map[string]string) string {
-	if v := vars["GITLAB_URL"]; v != "" {
-		return v
-	}
-	return defaultFor("GITLAB_URL")
-}
-
 // apiHeaders are the headers a provider's API asks every call to carry.
-func apiHeaders(provider string, vars map[string]string) map[string]string {
-	p, _ := preset(provider, vars)
+func apiHeaders(provider, gitLabURL string) map[string]string {
+	p, _ := preset(provider, gitLabURL)
 	return p.APIHeaders
 }
 

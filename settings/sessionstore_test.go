@@ -52,7 +52,7 @@ func TestParseRedisSessionStoreProblems(t *testing.T) {
 		"no host":         {redisVars("redis://:" + canary + "@:6379"), "REDIS_URL: must name a host"},
 		"not a URL":       {redisVars("redis://:" + canary + "@cache:port\x7f"), "REDIS_URL: must be a URL"},
 		"unknown store":   {map[string]string{"SESSION_STORE": "memcached"}, "SESSION_STORE: must be one of"},
-		"zero pool":       {map[string]string{"REDIS_POOL_SIZE": "0"}, "REDIS_POOL_SIZE: must be at least 1"},
+		"zero pool":       {map[string]string{"REDIS_POOL_SIZE": "0"}, "REDIS_POOL_SIZE: must be a whole number from 1 to 1000"},
 		"too short":       {map[string]string{"REDIS_TIMEOUT": "1ms"}, "REDIS_TIMEOUT: must be from 10ms to 1m"},
 		"not a duration":  {map[string]string{"REDIS_TIMEOUT": "soon"}, "REDIS_TIMEOUT: must be a duration"},
 		"file store only": {map[string]string{"REDIS_URL": "nonsense"}, ""},

@@ -21,6 +21,8 @@ type Settings struct {
 	Server       Server
 	OAuth        OAuth
 	Session      Session
+	Access       Access // who may log in
+	Tokens       Tokens // the tokens kept to act for the person (tokens.go)
 }
 
 // The values LOG_FORMAT accepts.
@@ -40,34 +42,11 @@ type Server struct {
 	MaxPendingSessions  int            // session records that unfinished logins may create; 0 is no bound
 	TrustedProxies      []netip.Prefix // peers whose X-Forwarded-For is believed
 
-	// WriteTimeout bounds the time to answer one request. It is derived
-	// from OAUTH_TIMEOUT: see writeTimeout.
-	WriteTimeout time.Duration
-}
-
-// writeTimeout is long enough for the slowest request the app serves: a
-// callback that waits on every call it may make to the provider, one
-// after the other, each allowed the whole OAUTH_TIMEOUT. Those calls are
-// the token request, then the user endpoint (userinfo with OpenID
-// Connect), the key set when an ID token names a key not yet fetched, and
-// the e-mail list. Then come the session's changes: the login in progress
-// used up, and the logged-in session saved, each allowed REDIS_TIMEOUT
-// with Redis. A shorter bound would let the server cut the answer after
-// the login has happened, leaving the person with an error and a session
-// they cannot see. The margin covers the rest.
-func writeTimeout(o OAuth, s Session) time.Duration {
-	calls := 2 // the token request and the user endpoint
-	if o.Issuer != "" {
-		calls++ // the provider's key set
-	}
-	if o.EmailsURL != "" {
-		calls++
-	}
-	bound := time.Duration(calls)*o.Timeout + 10*time.Second
-	if s.Store == SessionStoreRedis {
-		bound += 2 * s.RedisTimeout
-	}
-	return bound
+	TLSCertFile           string        // with TLSKeyFile: serve https with this pair; "" serves http
+	TLSKeyFile            string        // the certificate's private key
+	MetricsAddr           string        // where /metrics is served, on a listener of its own; "" for none
+	InsecureMetricsPublic bool          // METRICS_ADDR may be an address other machines reach
+	ShutdownDelay         time.Duration // after SIGTERM, serving on with /readyz at 503 before closing
 }
 
 // OAuth configures the conversation with the OAuth2 provider. An empty
@@ -113,13 +92,20 @@ type UserFields struct {
 
 // Session configures the server-side sessions.
 type Session struct {
-	Dir             string
-	CookieName      string // as configured, without the __Host- prefix
-	CookieSecure    bool   // derived: true exactly when REDIRECT_URL is https
+	Dir        string
+	CookieName string // as configured, without the __Host- prefix
+	// CookieSecure is derived: true exactly when REDIRECT_URL is https.
+	// It is false only in local development, since Parse allows plain
+	// http on a loopback REDIRECT_URL alone: there no cookie crosses a
+	// network, and the app need not warn.
+	CookieSecure    bool
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
 	SweepInterval   time.Duration
 	Secret          Secret // HMAC key for session file names and log correlation
+	// SecretPrevious is SECRET_PREVIOUS as given: older SECRETs, comma
+	// separated, still accepted for reading; see PreviousSecrets.
+	SecretPrevious Secret
 
 	Store          string // SessionStoreFile or SessionStoreRedis
 	RedisURL       Secret // it may hold a password
@@ -131,7 +117,7 @@ type Session struct {
 // The values SESSION_STORE accepts.
 const (
 	SessionStoreFile  = "file"  // session.FileStore in Dir
-	SessionStoreRedis = "redis" // session.RedisStore at RedisURL
+	SessionStoreRedis = "redis" // a redisstore.Store (session/redisstore) at RedisURL
 )
 
 // LogValue summarizes the settings for the start-up log, with secrets
@@ -144,6 +130,8 @@ func (s Settings) LogValue() slog.Value {
 		slog.Any("server", s.Server),
 		slog.Any("oauth", s.OAuth),
 		slog.Any("session", s.Session),
+		slog.Any("access", s.Access),
+		slog.Any("tokens", s.Tokens),
 	)
 }
 
@@ -169,7 +157,11 @@ func (s Server) LogValue() slog.Value {
 		slog.Int("login_rate_limit", s.LoginRateLimit),
 		slog.Int("max_pending_sessions", s.MaxPendingSessions),
 		slog.Any("trusted_proxies", s.TrustedProxies),
-		slog.String("write_timeout", s.WriteTimeout.String()),
+		slog.String("tls_cert_file", s.TLSCertFile),
+		slog.String("tls_key_file", s.TLSKeyFile),
+		slog.String("metrics_addr", s.MetricsAddr),
+		slog.Bool("insecure_metrics_public", s.InsecureMetricsPublic),
+		slog.String("shutdown_delay", s.ShutdownDelay.String()),
 	)
 }
 
@@ -209,6 +201,7 @@ func (s Session) LogValue() slog.Value {
 		slog.String("absolute_timeout", s.AbsoluteTimeout.String()),
 		slog.String("sweep_interval", s.SweepInterval.String()),
 		slog.Any("secret", s.Secret),
+		slog.Any("secret_previous", s.SecretPrevious),
 		slog.String("store", s.Store),
 		slog.Any("redis_url", s.RedisURL),
 		slog.String("redis_key_prefix", s.RedisKeyPrefix),

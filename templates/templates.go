@@ -19,9 +19,10 @@ var files embed.FS
 
 // Pages holds the parsed templates. It is safe for concurrent use.
 type Pages struct {
-	home      *template.Template
-	signedOut *template.Template
-	error     *template.Template
+	home       *template.Template
+	signedOut  *template.Template
+	error      *template.Template
+	loginEnded *template.Template
 }
 
 // Parse parses the embedded templates.
@@ -38,7 +39,11 @@ func Parse() (*Pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
-	return &Pages{home: home, signedOut: signedOut, error: errorPage}, nil
+	loginEnded, err := template.ParseFS(files, "layout.html", "login_ended.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	return &Pages{home: home, signedOut: signedOut, error: errorPage, loginEnded: loginEnded}, nil
 }
 
 // Home is what the home page shows.
@@ -46,6 +51,34 @@ type Home struct {
 	Username string
 	Name     string
 	Email    string
+
+	// FromProvider, with KEEP_TOKENS, is what the provider says about the
+	// person just now; nil leaves the section out.
+	FromProvider *FromProvider
+
+	// LogoutEverywhere shows "Log out of all devices" (issue 23).
+	LogoutEverywhere bool
+}
+
+// FromProvider is what the provider's API said about the person, asked
+// with the access token kept for them: proof that the app can act for
+// them. Its fields are the provider's text, which the page escapes.
+type FromProvider struct {
+	Provider string // such as GitHub
+	Username string
+	Name     string
+	Email    string
+	TokenAge string // how long ago the provider issued the token, such as "12 seconds"
+
+	// Unavailable says that the provider could not be asked just now;
+	// the other fields but Provider are empty.
+	Unavailable bool
+}
+
+// LoginEnded is what the page shows when the provider no longer stands
+// behind the person's login.
+type LoginEnded struct {
+	Provider string
 }
 
 // SignedOut is what the page after logout shows. Username is empty once
@@ -60,11 +93,33 @@ type Error struct {
 	Status  int
 	Title   string
 	Message string
+
+	// Refused is set when the site's rules refused the account the
+	// provider logged in: the page then names it, and offers to log in as
+	// someone else instead of trying again.
+	Refused *Refused
+}
+
+// Refused is the account a login was refused for. Its fields are the
+// provider's text, which the page escapes like any other.
+type Refused struct {
+	Provider string // where the person is logged in, such as github.com
+	Username string
+	ID       string // the account's stable id, for the site's owner to admit it
+	// OtherAccountURL starts a login that lets the person choose another
+	// account at the provider.
+	OtherAccountURL string
 }
 
 // RenderHome writes the home page.
 func (p *Pages) RenderHome(w http.ResponseWriter, data Home) error {
 	return render(w, p.home, http.StatusOK, data)
+}
+
+// RenderLoginEnded writes the page that says the login at the provider
+// has ended: its refresh token was refused, or it now names someone else.
+func (p *Pages) RenderLoginEnded(w http.ResponseWriter, data LoginEnded) error {
+	return render(w, p.loginEnded, http.StatusOK, data)
 }
 
 // RenderSignedOut writes the page that logout ends on.

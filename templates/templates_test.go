@@ -119,13 +119,18 @@ func TestSignedOutPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := out.Body.String()
-	for _, want := range []string{"<title>You are logged out</title>", `<form method="get" action="/">`, `id="log-in-again"`} {
+	for _, want := range []string{"<title>You are logged out</title>", `<a class="button" href="/" id="log-in-again">`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("signed-out page lacks %q:\n%s", want, body)
 		}
 	}
 	if strings.Contains(body, "/logout") {
 		t.Error("the signed-out page of a logged-out visitor offers to log out")
+	}
+	// A GET form with no fields submits to "/?": the login would come back
+	// to that address, with a stray question mark.
+	if strings.Contains(body, `method="get"`) {
+		t.Error("Log in again is a GET form, which opens /? rather than /")
 	}
 
 	stillIn := httptest.NewRecorder()

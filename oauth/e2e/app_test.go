@@ -105,8 +105,8 @@ func startApp(t *testing.T, opts appOptions) *app {
 	env := map[string]string{
 		"ENVIRONMENT":           "e2e",
 		"ADDR":                  "127.0.0.1:" + port,
-		"CLIENT_ID":             "e2e-client",
-		"CLIENT_SECRET":         "e2e-secret",
+		"CLIENT_ID":             "local-dev-client",
+		"CLIENT_SECRET":         "local-dev-secret-not-a-real-secret",
 		"AUTHORIZE_URL":         a.ProviderURL + "/authorize",
 		"TOKEN_URL":             a.ProviderURL + "/token",
 		"USER_URL":              a.ProviderURL + "/user",

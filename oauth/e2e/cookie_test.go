@@ -57,11 +57,11 @@ func TestCookieOverLoopbackHTTPIsNotSecure(t *testing.T) {
 	}
 }
 
-// loggedWithoutSecure reports whether the app warned that its cookie goes
+// loggedWithoutSecure reports whether the app said that its cookie goes
 // without Secure.
 func loggedWithoutSecure(a *app) bool {
 	for _, line := range a.Logs() {
-		if strings.Contains(line, "session cookie sent without Secure") {
+		if strings.Contains(line, "session cookie is named \\\"session\\\" and sent without Secure") {
 			return true
 		}
 	}

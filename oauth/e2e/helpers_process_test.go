@@ -34,7 +34,7 @@ import (
 
 const (
 	procSecret       = "e2e-session-key-0123456789abcdef0123456789" // SECRET, as startApp sets it
-	procClientSecret = "e2e-secret"                                 // CLIENT_SECRET, as startApp sets it
+	procClientSecret = "local-dev-secret-not-a-real-secret"         // CLIENT_SECRET, as startApp sets it
 	procExitTimeout  = 10 * time.Second                             // from a signal to the process's exit
 )
 
@@ -92,7 +92,7 @@ func startProc(t *testing.T, opts procOptions) *proc {
 	env := map[string]string{
 		"ENVIRONMENT":   "e2e",
 		"ADDR":          "127.0.0.1:" + port,
-		"CLIENT_ID":     "e2e-client",
+		"CLIENT_ID":     "local-dev-client",
 		"CLIENT_SECRET": procClientSecret,
 		"REDIRECT_URL":  p.URL + "/oauth/callback",
 		"SECRET":        procSecret,
@@ -289,7 +289,7 @@ func validStartEnv(t *testing.T, port string) map[string]string {
 	return map[string]string{
 		"ENVIRONMENT":           "e2e",
 		"ADDR":                  "127.0.0.1:" + port,
-		"CLIENT_ID":             "e2e-client",
+		"CLIENT_ID":             "local-dev-client",
 		"CLIENT_SECRET":         procClientSecret,
 		"AUTHORIZE_URL":         base + "/authorize",
 		"TOKEN_URL":             base + "/token",
@@ -309,7 +309,7 @@ func validStartEnv(t *testing.T, port string) map[string]string {
 func startProvider(t *testing.T, redirectURL string, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	var h http.Handler = oauthtest.New(oauthtest.Config{
-		ClientID: "e2e-client", ClientSecret: procClientSecret, RedirectURL: redirectURL,
+		ClientID: "local-dev-client", ClientSecret: procClientSecret, RedirectURL: redirectURL,
 	})
 	if wrap != nil {
 		h = wrap(h)

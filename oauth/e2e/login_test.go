@@ -153,7 +153,7 @@ func TestLoginEndToEnd(t *testing.T) {
 	q := u.Query()
 	want := map[string]string{
 		"response_type":         "code",
-		"client_id":             "e2e-client",
+		"client_id":             "local-dev-client",
 		"redirect_uri":          a.URL + "/oauth/callback",
 		"scope":                 "read write",
 		"prompt":                "login",
@@ -171,7 +171,7 @@ func TestLoginEndToEnd(t *testing.T) {
 	if len(q) != len(want)+2 {
 		t.Errorf("authorize URL has parameters %v, want exactly %d", q, len(want)+2)
 	}
-	for _, secret := range []string{"e2e-secret", preLoginCookie} {
+	for _, secret := range []string{"local-dev-secret-not-a-real-secret", preLoginCookie} {
 		if strings.Contains(authorizeURL, secret) {
 			t.Errorf("authorize URL contains a secret: %s", authorizeURL)
 		}

@@ -32,6 +32,10 @@ func oidcEnv(port, issuer string) map[string]string {
 		"TOKEN_URL":             "",
 		"USER_URL":              "",
 		"INSECURE_DEV_PROVIDER": "false",
+		// The client the providers below know; startApp's is the
+		// development provider's.
+		"CLIENT_ID":     "e2e-client",
+		"CLIENT_SECRET": "e2e-secret",
 	}
 }
 
@@ -186,9 +190,10 @@ func runAppUntilExit(t *testing.T, env map[string]string) (code int, output stri
 	return cmd.ProcessState.ExitCode(), string(out)
 }
 
-// main.go plugs package oidc into package oauth through oauth's own
-// verifier interface. Through the binary, ID tokens that oidc refuses are
-// refused, with oidc's reason in the log record, and nobody is logged in.
+// Package openid plugs package oidc's verifier into package oauth through
+// oauth's Identifier interface, and main.go plugs openid in. Through the
+// binary, ID tokens that oidc refuses are refused, with oidc's reason in
+// the log record, and nobody is logged in.
 func TestOpenIDConnectVerifierIsPluggedIn(t *testing.T) {
 	for fault, reason := range map[oauthtest.IDTokenFault]string{
 		oauthtest.IDTokenWrongAudience: "aud_mismatch",
@@ -216,14 +221,14 @@ func TestOpenIDConnectVerifierIsPluggedIn(t *testing.T) {
 			refused := pollUntil(appStartTimeout, func() bool {
 				for _, line := range a.Logs() {
 					var rec map[string]any
-					if json.Unmarshal([]byte(line), &rec) == nil && rec["event"] == "id_token_invalid" && rec["reason"] == reason {
+					if json.Unmarshal([]byte(line), &rec) == nil && rec["event"] == "identity_refused" && rec["reason"] == reason {
 						return true
 					}
 				}
 				return false
 			})
 			if !refused {
-				t.Errorf("no id_token_invalid record with reason %s; the log:\n%s", reason, strings.Join(a.Logs(), "\n"))
+				t.Errorf("no identity_refused record with reason %s; the log:\n%s", reason, strings.Join(a.Logs(), "\n"))
 			}
 			if r := v.get(appURL + "/"); r.status != http.StatusFound {
 				t.Errorf("after the refused login GET / answered %d, want 302: the visitor is logged in", r.status)

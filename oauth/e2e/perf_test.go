@@ -80,6 +80,9 @@ func TestPerformanceReport(t *testing.T) {
 	app := startPerfApp(t, "this app, defaults", nil)
 	quiet := startPerfApp(t, "this app, LOG_LEVEL=warn", map[string]string{"LOG_LEVEL": "warn"})
 	sides := []*perfSide{bare, app, quiet}
+	// Issue 22: kept tokens, and the home page asking the provider's user
+	// endpoint with them at every view.
+	sides = append(sides, startPerfApp(t, "this app, KEEP_TOKENS=true", map[string]string{"KEEP_TOKENS": "true"}))
 	if redisURL := perfRedis(t); redisURL != "" {
 		sides = append(sides, startPerfApp(t, "this app, SESSION_STORE=redis", map[string]string{
 			"SESSION_STORE": "redis", "REDIS_URL": redisURL,

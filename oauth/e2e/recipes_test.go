@@ -26,59 +26,103 @@ type copyRecipe struct {
 	folders []string // relative to the module root, with slashes
 }
 
-// TestIssue14_CopyRecipes copies each recipe's folders into a new module in
-// a temporary directory, changes the import paths to the new module's, and
-// runs go vet and go test there, offline. A recipe that needs a folder it
-// does not name fails here first, with the import that needs it.
+// TestIssue14_CopyRecipes checks that each recipe's folders import no
+// project package the recipe leaves out. With RECIPE_TESTS=1, as .ci/run
+// sets, it also copies them into a new module in a temporary directory,
+// changes the import paths to the new module's, and runs go vet and go
+// test there, offline: a minute of compiling under a new module path,
+// which the everyday go test ./... leaves to CI. Each copy logs how many
+// files and lines it holds.
 //
 // oauth/oauthtest travels with oauth/: the tests of oauth use it as their
 // provider, and it needs nothing but the standard library.
 func TestIssue14_CopyRecipes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("copies and tests four modules; skipped with -short")
-	}
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	runTests := os.Getenv("RECIPE_TESTS") == "1"
 	goLine := goDirective(t, root)
-	oauthAlone := []string{"oauth", "oauth/oauthtest", "session"}
+	core := []string{"oauth", "oauth/oauthtest", "session"}
 	recipes := []copyRecipe{
 		{"session alone", []string{"session"}},
-		{"oauth and session, for OAuth2 like GitHub's", oauthAlone},
-		{"oauth, session and oidc, for OpenID Connect", append(slices.Clone(oauthAlone), "oauth/oidc")},
-		// settings builds its provider profiles from presets in package
-		// oauth once issue 15 lands; the recipe follows what it imports.
-		{"settings", settingsRecipe(t, root, oauthAlone)},
+		// The core and the smallest program around it: "Log in with
+		// GitHub", which oauth/minimal's test logs in against oauthtest.
+		{"GitHub-only: oauth, session and oauth/minimal", append(slices.Clone(core), "oauth/minimal")},
+		{"with limits", append(slices.Clone(core), "oauth/limit")},
+		// Who may log in: the rules of ALLOWED_USERS and the rest.
+		{"with access rules", append(slices.Clone(core), "oauth/access")},
+		{"with OpenID Connect", append(slices.Clone(core), "oauth/oidc", "oauth/openid")},
+		{"sessions in Redis", []string{"session", "session/redisstore"}},
+		{"back-channel logout", append(slices.Clone(core), "oauth/oidc", "oauth/openid", "oauth/backchannel")},
+		{"metrics", append(slices.Clone(core), "oauth/metrics", "oauth/metrics/metricstest")},
+		{"kept tokens", append(slices.Clone(core), "oauth/tokens")},
+		{"readiness and renewing certificates", []string{"oauth/server"}},
+		// settings builds its provider profiles from the presets in
+		// package oauth; the recipe follows what it imports.
+		{"settings", settingsRecipe(t, root, core)},
 	}
 	for _, recipe := range recipes {
 		t.Run(recipe.name, func(t *testing.T) {
+			t.Parallel()
 			if missing := importsOutside(t, root, recipe.folders); len(missing) > 0 {
 				t.Fatalf("%v import project packages the recipe does not copy:\n%s", recipe.folders, strings.Join(missing, "\n"))
+			}
+			if !runTests {
+				return
 			}
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+copyModule+"\n\n"+goLine+"\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			module := modulePath(t, root)
+			var files, lines int
 			for _, folder := range recipe.folders {
-				copyFolder(t, filepath.Join(root, filepath.FromSlash(folder)), filepath.Join(dir, filepath.FromSlash(folder)), module)
+				f, l := copyFolder(t, filepath.Join(root, filepath.FromSlash(folder)), filepath.Join(dir, filepath.FromSlash(folder)), module)
+				files, lines = files+f, lines+l
 			}
+			t.Logf("copies %d Go files, %d lines (tests included) from %v", files, lines, recipe.folders)
 			goIn(t, dir, "vet", "./...")
 			goIn(t, dir, "test", "-count=1", "./...")
 		})
 	}
 }
 
+// TestIssue19_CoreImportsOnlySession: package oauth, the flow a learner
+// reads, needs nothing of the project but package session, and session
+// nothing at all: every layer plugs in from outside.
+func TestIssue19_CoreImportsOnlySession(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	module := modulePath(t, root)
+	for pkg, allowed := range map[string][]string{"oauth": {"oauth", "session"}, "session": {"session"}} {
+		out := goIn(t, root, "list", "-deps", "-f", "{{.ImportPath}}", "./"+pkg)
+		for _, dep := range strings.Fields(string(out)) {
+			if rel, ok := strings.CutPrefix(dep, module+"/"); ok && !slices.Contains(allowed, rel) {
+				t.Errorf("package %s depends on %s", pkg, rel)
+			}
+		}
+	}
+}
+
 // settingsRecipe is settings/ and, when it imports package oauth, the
-// oauth recipe with it.
+// oauth recipe with it, and the layers it imports (oauth/access, whose
+// parser checks the ALLOWED_ lists at start-up).
 func settingsRecipe(t *testing.T, root string, oauthAlone []string) []string {
 	t.Helper()
 	deps := projectDeps(t, root, []string{"settings"})
+	recipe := []string{"settings"}
 	if slices.Contains(deps, "oauth") {
-		return append([]string{"settings"}, oauthAlone...)
+		recipe = append(recipe, oauthAlone...)
 	}
-	return []string{"settings"}
+	for _, dep := range deps {
+		if !slices.Contains(recipe, dep) {
+			recipe = append(recipe, dep)
+		}
+	}
+	return recipe
 }
 
 // importsOutside lists the project packages that the packages in folders,
@@ -125,8 +169,9 @@ func projectDeps(t *testing.T, root string, folders []string) []string {
 }
 
 // copyFolder copies the Go and Markdown files of src, and its testdata, to
-// dst, with the import paths of module changed to the copy's.
-func copyFolder(t *testing.T, src, dst, module string) {
+// dst, with the import paths of module changed to the copy's. It returns
+// how many Go files and lines it copied.
+func copyFolder(t *testing.T, src, dst, module string) (goFiles, goLines int) {
 	t.Helper()
 	entries, err := os.ReadDir(src)
 	if err != nil {
@@ -144,12 +189,16 @@ func copyFolder(t *testing.T, src, dst, module string) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if strings.HasSuffix(e.Name(), ".go") {
+				goFiles, goLines = goFiles+1, goLines+bytes.Count(b, []byte("\n"))
+			}
 			b = bytes.ReplaceAll(b, []byte(`"`+module+`/`), []byte(`"`+copyModule+`/`))
 			if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+	return goFiles, goLines
 }
 
 // copyTree copies a directory tree as it is.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // authorizeRequest is a checked authorization request: RFC 6749 §4.1.1, with
@@ -16,6 +18,7 @@ type authorizeRequest struct {
 	scope         string
 	codeChallenge string // S256; empty when the client does not use PKCE
 	nonce         string // OpenID Connect's; empty when not sent, or without Config.OpenID
+	prompt        string // as sent; consent in it grants offline_access (refresh.go)
 }
 
 // maxNonceBytes bounds the nonce. A random value needs a few dozen bytes;
@@ -31,10 +34,10 @@ func (p *Provider) showAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.cfg.AutoApprove != "" {
-		p.approve(w, r, req, p.cfg.AutoApprove)
+		p.approve(w, r, req, defaultAccount(p.cfg.AutoApprove))
 		return
 	}
-	p.showSignIn(w, http.StatusOK, req, "", "")
+	p.showSignIn(w, http.StatusOK, req, account{}, "")
 }
 
 // submitAuthorize serves POST /authorize: the sign-in form's answer.
@@ -52,8 +55,8 @@ func (p *Provider) submitAuthorize(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if name := repeatedParameter(form, "action", "username"); name != "" {
-		p.showSignIn(w, http.StatusBadRequest, req, "", "The form was sent with "+name+" twice.")
+	if name := repeatedParameter(form, "action", "username", "email", "email_unverified", "groups"); name != "" {
+		p.showSignIn(w, http.StatusBadRequest, req, account{}, "The form was sent with "+name+" twice.")
 		return
 	}
 
@@ -66,13 +69,17 @@ func (p *Provider) submitAuthorize(w http.ResponseWriter, r *http.Request) {
 		})
 	case "approve":
 		user := form.Get("username")
+		a, problem := accountFromForm(user, form)
 		if !validUserName(user) {
-			p.showSignIn(w, http.StatusBadRequest, req, user, "A user name is 1 to 64 letters, digits, dots, underscores or hyphens.")
+			problem = "A user name is 1 to 64 letters, digits, dots, underscores or hyphens."
+		}
+		if problem != "" {
+			p.showSignIn(w, http.StatusBadRequest, req, a, problem)
 			return
 		}
-		p.approve(w, r, req, user)
+		p.approve(w, r, req, a)
 	default:
-		p.showSignIn(w, http.StatusBadRequest, req, "", "Choose Approve or Cancel.")
+		p.showSignIn(w, http.StatusBadRequest, req, account{}, "Choose Approve or Cancel.")
 	}
 }
 
@@ -135,6 +142,7 @@ func parseAuthorizeRequest(params url.Values, openID bool) (req authorizeRequest
 		state:         params.Get("state"),
 		scope:         params.Get("scope"),
 		codeChallenge: params.Get("code_challenge"),
+		prompt:        params.Get("prompt"),
 	}
 	if len(params["state"]) > 1 {
 		req.state = "" // which one the client would recognize is unknowable
@@ -190,18 +198,19 @@ func validCodeChallenge(c string) bool {
 	return err == nil && len(digest) == 32
 }
 
-// approve issues a code for req on behalf of user and sends it to the client
+// approve issues a code for req on behalf of a and sends it to the client
 // (RFC 6749 §4.1.2).
-func (p *Provider) approve(w http.ResponseWriter, r *http.Request, req authorizeRequest, user string) {
+func (p *Provider) approve(w http.ResponseWriter, r *http.Request, req authorizeRequest, a account) {
 	now := p.now()
 	code := p.grants.issueCode(grant{
 		clientID:      req.clientID,
 		redirectURI:   req.redirectURI,
-		user:          user,
+		account:       a,
 		scope:         req.scope,
 		codeChallenge: req.codeChallenge,
 		nonce:         req.nonce,
 		authTime:      now, // the sign-in just happened: no session outlives a request here
+		consented:     slices.Contains(strings.Fields(req.prompt), "consent"),
 	}, now)
 	p.redirectToClient(w, r, req.state, url.Values{"code": {code}})
 }

@@ -6,6 +6,9 @@
 //  1. The app sends the browser to /authorize. The provider shows a sign-in
 //     form (or, with [Config.AutoApprove], approves at once) and redirects
 //     back to the app's redirect URI with a short-lived, single-use code.
+//     Besides the user name, the form lets the tester choose the e-mail
+//     address, say that it is not verified, and give groups, so that an
+//     app's rules on who may log in can be seen refusing someone.
 //  2. The app exchanges the code at /token, authenticating with its client
 //     secret, and receives a bearer access token.
 //  3. The app calls /user with the token and learns who signed in.

@@ -31,7 +31,7 @@ const (
 type grant struct {
 	clientID      string
 	redirectURI   string
-	user          string
+	account       // who approved, and what the provider says about them
 	scope         string
 	codeChallenge string // empty when the client did not use PKCE
 	nonce         string // OpenID Connect's nonce, for the ID token; empty when none was sent
@@ -40,28 +40,40 @@ type grant struct {
 
 	redeemed bool
 	tokens   []string // the access tokens issued for the code, revoked if it is replayed
+
+	consented    bool   // the authorization request asked for consent (prompt=consent)
+	refreshToken string // the refresh token of this token response; "" for none (refresh.go)
 }
 
 type accessToken struct {
-	user    string
+	account // whose token it is
 	scope   string
 	expires time.Time
 }
 
-// grants holds the live authorization codes and access tokens, and the ID
-// tokens recently issued.
+// grants holds the live authorization codes and access tokens, the ID
+// tokens recently issued, and the refresh grants (refresh.go).
 type grants struct {
 	mu       sync.Mutex
 	codes    map[string]*grant
 	tokens   map[string]accessToken
 	idTokens map[string]time.Time // until when each is accepted as id_token_hint
+
+	accessLifetime time.Duration            // of every access token: Config.AccessTokenLifetime
+	refresh        map[string]*refreshGrant // by the refresh token that is good now
+	spent          map[string]*refreshGrant // by each refresh token used already
+	refreshCalls   int                      // refresh requests taken up
+	reused         int                      // of them, with a spent refresh token
 }
 
 func newGrants() grants {
 	return grants{
-		codes:    make(map[string]*grant),
-		tokens:   make(map[string]accessToken),
-		idTokens: make(map[string]time.Time),
+		codes:          make(map[string]*grant),
+		tokens:         make(map[string]accessToken),
+		idTokens:       make(map[string]time.Time),
+		accessLifetime: tokenLifetime,
+		refresh:        make(map[string]*refreshGrant),
+		spent:          make(map[string]*refreshGrant),
 	}
 }
 
@@ -109,7 +121,7 @@ func (gs *grants) redeem(code string, now time.Time, check func(*grant) *tokenEr
 
 	makeRoom(gs.tokens, now, func(t accessToken) time.Time { return t.expires })
 	token := newSecret()
-	gs.tokens[token] = accessToken{user: g.user, scope: g.scope, expires: now.Add(tokenLifetime)}
+	gs.tokens[token] = accessToken{account: g.account, scope: g.scope, expires: now.Add(gs.accessLifetime)}
 	g.tokens = append(g.tokens, token)
 	return token, *g, nil
 }

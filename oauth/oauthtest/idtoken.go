@@ -27,17 +27,19 @@ type jwsHeader struct {
 // with the standard claims of §5.1 that the scopes profile and email ask
 // for. Times are NumericDates: seconds since the Unix epoch.
 type idTokenClaims struct {
-	Issuer            string `json:"iss"`
-	Subject           string `json:"sub"`
-	Audience          string `json:"aud"` // one audience may be a plain string (§2)
-	Expires           int64  `json:"exp"`
-	IssuedAt          int64  `json:"iat"`
-	AuthTime          int64  `json:"auth_time"`
-	Nonce             string `json:"nonce,omitempty"`
-	PreferredUsername string `json:"preferred_username"`
-	Name              string `json:"name"`
-	Email             string `json:"email"`
-	EmailVerified     bool   `json:"email_verified"`
+	Issuer            string   `json:"iss"`
+	Subject           string   `json:"sub"`
+	Audience          string   `json:"aud"` // one audience may be a plain string (§2)
+	Expires           int64    `json:"exp"`
+	IssuedAt          int64    `json:"iat"`
+	AuthTime          int64    `json:"auth_time"`
+	Nonce             string   `json:"nonce,omitempty"`
+	PreferredUsername string   `json:"preferred_username"`
+	Name              string   `json:"name"`
+	Email             string   `json:"email"`
+	EmailVerified     bool     `json:"email_verified"`
+	Groups            []string `json:"groups,omitempty"` // for the scope groups, as Dex and others release them
+	SessionID         string   `json:"sid"`              // the provider session, for back-channel logout (backchannel.go)
 }
 
 // idToken issues an ID token for g, wrong as fault says, and remembers it
@@ -54,10 +56,13 @@ func (p *Provider) idToken(g grant, fault IDTokenFault) string {
 		Nonce:             g.nonce,
 		PreferredUsername: g.user,
 		Name:              displayName(g.user),
-		Email:             emailAddress(g.user),
+		Email:             g.email,
 		// Nobody can read mail at example.test, but the addresses are
 		// verified in the sense that matters here: this provider made them.
-		EmailVerified: true,
+		// A tester may say otherwise on the sign-in page.
+		EmailVerified: !g.unverified,
+		Groups:        groupsClaim(g.account, g.scope),
+		SessionID:     p.sessions.start(subject(g.user)),
 	}
 	key := p.currentKey(p.cfg.IDTokenAlg)
 	switch fault {
@@ -71,6 +76,8 @@ func (p *Provider) idToken(g grant, fault IDTokenFault) string {
 		claims.AuthTime = claims.IssuedAt
 	case IDTokenNonceMismatch:
 		claims.Nonce = "not-" + g.nonce
+	case IDTokenOtherSubject:
+		claims.Subject = subject("not-" + g.user)
 	case IDTokenUnknownKid:
 		key = generateKey(p.cfg.IDTokenAlg, "unknown-1")
 	}

@@ -17,6 +17,9 @@ type Misbehaviour struct {
 	Userinfo UserFault    // what /userinfo does instead of the right answer
 	IDToken  IDTokenFault // what is wrong with the ID tokens POST /token issues
 
+	// RevokeFails makes POST /revoke answer 503 and revoke nothing.
+	RevokeFails bool
+
 	// UserinfoSubMismatch makes /userinfo answer with a sub other than the
 	// ID token's, which a client must refuse (OpenID Connect Core §5.3.2):
 	// it would otherwise take one user's claims for another's.
@@ -99,6 +102,10 @@ const (
 	IDTokenNonceMismatch
 	// IDTokenMissing leaves the ID token out of the token response.
 	IDTokenMissing
+	// IDTokenOtherSubject sets sub to another user's. Set after a login,
+	// it makes the ID token of the next refresh name someone else, which
+	// a client must refuse (OpenID Connect Core §12.2).
+	IDTokenOtherSubject
 )
 
 // oversizedBodyBytes is the size of the TokenOversized body: far past what
@@ -117,7 +124,7 @@ func (p *Provider) Misbehave(m Misbehaviour) {
 			panic(fmt.Sprintf("oauthtest: unknown UserFault %d", fault))
 		}
 	}
-	if m.IDToken < IDTokenOK || m.IDToken > IDTokenMissing {
+	if m.IDToken < IDTokenOK || m.IDToken > IDTokenOtherSubject {
 		panic(fmt.Sprintf("oauthtest: unknown IDTokenFault %d", m.IDToken))
 	}
 	p.mu.Lock()

@@ -265,7 +265,7 @@ func TestMisbehaveRefusesUnknownFaults(t *testing.T) {
 		{User: oauthtest.UserGarbage + 1},
 		{Emails: oauthtest.UserGarbage + 1},
 		{Userinfo: -1},
-		{IDToken: oauthtest.IDTokenMissing + 1},
+		{IDToken: oauthtest.IDTokenOtherSubject + 1},
 		{IDToken: -1},
 	} {
 		func() {

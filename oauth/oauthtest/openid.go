@@ -63,6 +63,7 @@ type discoveryDocument struct {
 	UserinfoEndpoint      string `json:"userinfo_endpoint"`
 	JWKSURI               string `json:"jwks_uri"`
 	EndSessionEndpoint    string `json:"end_session_endpoint"` // RP-Initiated Logout 1.0 §2.1
+	RevocationEndpoint    string `json:"revocation_endpoint"`  // RFC 7009, as RFC 8414 §2 names it
 
 	ResponseTypesSupported []string `json:"response_types_supported"`
 	// The defaults of these two include the implicit flow, which this
@@ -94,17 +95,18 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		UserinfoEndpoint:                  base + "/userinfo",
 		JWKSURI:                           base + "/jwks",
 		EndSessionEndpoint:                base + "/logout",
+		RevocationEndpoint:                base + "/revoke",
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
-		GrantTypesSupported:               []string{"authorization_code"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  signingAlgs(),
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ScopesSupported:                   []string{"openid", "profile", "email"},
+		ScopesSupported:                   []string{"openid", "profile", "email", "groups", "offline_access"},
 		ClaimsSupported: []string{
 			"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce",
-			"preferred_username", "name", "email", "email_verified",
+			"preferred_username", "name", "email", "email_verified", "groups",
 		},
 		AuthorizationResponseIssParameterSupported: true,
 	})
@@ -113,11 +115,22 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 // userinfoClaims is the answer of the UserInfo endpoint (OpenID Connect
 // Core §5.3.2).
 type userinfoClaims struct {
-	Subject           string `json:"sub"`
-	PreferredUsername string `json:"preferred_username"`
-	Name              string `json:"name"`
-	Email             string `json:"email"`
-	EmailVerified     bool   `json:"email_verified"`
+	Subject           string   `json:"sub"`
+	PreferredUsername string   `json:"preferred_username"`
+	Name              string   `json:"name"`
+	Email             string   `json:"email"`
+	EmailVerified     bool     `json:"email_verified"`
+	Groups            []string `json:"groups,omitempty"`
+}
+
+// groupsClaim is the groups claim of the ID token and UserInfo about a:
+// released for the scope groups only, as Dex, Okta and Authelia do (OpenID
+// Connect defines no scope for groups), and absent when a has none.
+func groupsClaim(a account, scope string) []string {
+	if !hasScope(scope, "groups") {
+		return nil
+	}
+	return a.groups
 }
 
 // userinfo serves GET and POST /userinfo: the claims about the user an
@@ -151,7 +164,8 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		Subject:           sub,
 		PreferredUsername: token.user,
 		Name:              displayName(token.user),
-		Email:             emailAddress(token.user),
-		EmailVerified:     true,
+		Email:             token.email,
+		EmailVerified:     !token.unverified,
+		Groups:            groupsClaim(token.account, token.scope),
 	})
 }

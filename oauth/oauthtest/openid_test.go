@@ -66,6 +66,7 @@ type discoveryDocument struct {
 	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
 	JWKSURI                           string   `json:"jwks_uri"`
 	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	ResponseModesSupported            []string `json:"response_modes_supported"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
@@ -92,16 +93,17 @@ func TestDiscoveryDocument(t *testing.T) {
 		UserinfoEndpoint:                  base + "/userinfo",
 		JWKSURI:                           base + "/jwks",
 		EndSessionEndpoint:                base + "/logout",
+		RevocationEndpoint:                base + "/revoke",
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
-		GrantTypesSupported:               []string{"authorization_code"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{"RS256", "PS256", "ES256", "EdDSA"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ScopesSupported:                   []string{"openid", "profile", "email"},
+		ScopesSupported:                   []string{"openid", "profile", "email", "groups", "offline_access"},
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce",
-			"preferred_username", "name", "email", "email_verified"},
+			"preferred_username", "name", "email", "email_verified", "groups"},
 		IssParameterSupported: true,
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -239,6 +241,7 @@ func TestIDTokenClaims(t *testing.T) {
 		"name":               "Alice (dev)",
 		"email":              "alice@example.test",
 		"email_verified":     true,
+		"sid":                s.LatestSessionID(), // the provider session, for back-channel logout
 	}
 	if !reflect.DeepEqual(token.claims, want) {
 		t.Errorf("claims =\n%v\nwant\n%v", token.claims, want)

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // signInPage is what the sign-in form shows.
@@ -13,6 +14,9 @@ type signInPage struct {
 	Scope       string
 	Fields      []hiddenField // the authorization request, carried to POST /authorize
 	UserName    string
+	Email       string // as chosen; empty for the default address
+	Unverified  bool
+	Groups      string // one a line
 	Problem     string
 }
 
@@ -20,9 +24,14 @@ type hiddenField struct {
 	Name, Value string
 }
 
-// showSignIn shows the sign-in form for req. userName fills the user-name
-// field, and problem, if any, says what was wrong with the last attempt.
-func (p *Provider) showSignIn(w http.ResponseWriter, status int, req authorizeRequest, userName, problem string) {
+// showSignIn shows the sign-in form for req. a fills the fields with the
+// last attempt's choices, and problem, if any, says what was wrong with
+// them.
+func (p *Provider) showSignIn(w http.ResponseWriter, status int, req authorizeRequest, a account, problem string) {
+	email := a.email
+	if email == emailAddress(a.user) {
+		email = "" // the default: the field shows it as its placeholder
+	}
 	fields := []hiddenField{
 		{"response_type", "code"},
 		{"client_id", req.clientID},
@@ -40,12 +49,18 @@ func (p *Provider) showSignIn(w http.ResponseWriter, status int, req authorizeRe
 	if req.nonce != "" {
 		fields = append(fields, hiddenField{"nonce", req.nonce})
 	}
+	if req.prompt != "" {
+		fields = append(fields, hiddenField{"prompt", req.prompt})
+	}
 	p.render(w, status, "sign-in", signInPage{
 		ClientID:    req.clientID,
 		RedirectURI: req.redirectURI,
 		Scope:       req.scope,
 		Fields:      fields,
-		UserName:    userName,
+		UserName:    a.user,
+		Email:       email,
+		Unverified:  a.unverified,
+		Groups:      strings.Join(a.groups, "\n"),
 		Problem:     problem,
 	})
 }
@@ -157,11 +172,13 @@ dt { font-size: 0.75rem; font-weight: 600; letter-spacing: 0.05em; text-transfor
 dd { margin: 0 0 0.6rem; overflow-wrap: anywhere; }
 code { font: 0.9rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 label { display: block; margin-bottom: 0.35rem; font-weight: 600; }
-input {
+input, textarea {
   width: 100%; padding: 0.6rem 0.75rem; font: inherit; color: inherit;
   background: transparent; border: 1px solid var(--line); border-radius: 8px;
 }
-input:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
+input:focus, textarea:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
+label.check { display: flex; gap: 0.5rem; align-items: center; margin: -0.75rem 0 1.25rem; font-weight: normal; }
+label.check input { width: auto; }
 .hint { margin: 0.35rem 0 1.25rem; font-size: 0.85rem; color: var(--muted); }
 .problem { margin: 0.5rem 0 0; color: var(--problem); font-weight: 600; }
 .actions { display: flex; flex-direction: row-reverse; gap: 0.75rem; }
@@ -208,6 +225,16 @@ Any user name is accepted; no password is checked.</p>
 <p class="problem" id="problem" role="alert">{{.}}</p>
 {{- end}}
 <p class="hint" id="username-hint">Up to 64 letters, digits, dots, underscores or hyphens.</p>
+<label for="email">E-mail address</label>
+<input id="email" name="email" value="{{.Email}}" maxlength="256" placeholder="the user name @example.test"
+  inputmode="email" autocomplete="off" autocapitalize="none" spellcheck="false" aria-describedby="email-hint">
+<p class="hint" id="email-hint">Any text: an app's rules must refuse what is not a plain address.</p>
+<label class="check"><input type="checkbox" id="email_unverified" name="email_unverified" value="true"
+  {{- if .Unverified}} checked{{end}}> The provider has not verified this address</label>
+<label for="groups">Groups</label>
+<textarea id="groups" name="groups" rows="2" autocapitalize="none" spellcheck="false"
+  aria-describedby="groups-hint">{{.Groups}}</textarea>
+<p class="hint" id="groups-hint">One a line, such as staff, or org/team as GitHub names teams. None when empty.</p>
 {{- /* Approve comes first, so that Enter in the field approves; the
      row-reverse layout still shows it on the right. */}}
 <div class="actions">

@@ -55,6 +55,11 @@ type Config struct {
 	// user name instead of showing the sign-in form.
 	AutoApprove string
 
+	// AccessTokenLifetime is how long an access token is good for, and
+	// its expires_in; an hour when zero. A short one lets a client's
+	// refresh be seen.
+	AccessTokenLifetime time.Duration
+
 	// Now is the clock that codes and tokens expire by; time.Now when nil.
 	Now func() time.Time
 }
@@ -64,12 +69,19 @@ type Config struct {
 //
 //	GET  /authorize  the sign-in form, or an immediate approval with AutoApprove
 //	POST /authorize  the form's submission: approve with a user name, or cancel
-//	POST /token      the exchange of a code for an access token
+//	POST /token      the exchange of a code for an access token, or of a refresh token for new tokens
+//	POST /revoke     the revocation of a refresh or access token (RFC 7009)
 //	GET  /user       the signed-in user's profile, for a bearer token
 //
 // and, with [ShapeGitHub]:
 //
 //	GET  /user/emails  the user's e-mail addresses, for a bearer token
+//	GET  /user/orgs    the user's organisations, for a bearer token with read:org
+//	GET  /user/teams   the user's teams, for a bearer token with read:org
+//
+// and, with [ShapeGitLab]:
+//
+//	GET  /oauth/userinfo  the user's claims, groups among them, for a bearer token with openid
 //
 // and, with [Config.OpenID]:
 //
@@ -79,11 +91,20 @@ type Config struct {
 //	GET  /logout, POST /logout              the end of a session, and a way back to the client
 //
 // A code is good for one exchange within a minute, an access token for an
-// hour; there are no refresh tokens. By default GET /user answers like
+// hour or [Config.AccessTokenLifetime]. A refresh token comes with each
+// code's tokens (with OpenID Connect, only for offline_access asked with
+// prompt=consent; never with ShapeGitHub), and is good for one refresh:
+// each refresh issues the next, and one that comes back a second time
+// revokes its grant, as providers with refresh token rotation do. By
+// default GET /user answers like
 // GitHub's user endpoint, with OpenID Connect's claim names besides:
 //
 //	{"id": 123, "login": "alice", "name": "Alice (dev)", "email": "alice@example.test",
-//	 "sub": "123", "preferred_username": "alice"}
+//	 "email_verified": true, "sub": "123", "preferred_username": "alice"}
+//
+// and "groups" when the user has any. The sign-in form lets the tester
+// choose the e-mail address, say that the provider has not verified it,
+// and give groups; every answer about the user says the same.
 //
 // Its methods are safe for concurrent use.
 type Provider struct {
@@ -99,7 +120,9 @@ type Provider struct {
 	emailsRecorder   recorder
 	userinfoRecorder recorder
 	logoutRecorder   recorder
+	revokeRecorder   recorder
 	jwksCalls        atomic.Int64
+	sessions         providerSessions // sid → sub, for back-channel logout (backchannel.go)
 
 	mu            sync.Mutex
 	misbehaviour  Misbehaviour
@@ -136,6 +159,9 @@ func New(cfg Config) *Provider {
 		pages:       parsePages(),
 		grants:      newGrants(),
 	}
+	if cfg.AccessTokenLifetime > 0 {
+		p.grants.accessLifetime = cfg.AccessTokenLifetime
+	}
 
 	p.mux = http.NewServeMux()
 	p.mux.HandleFunc("GET /authorize", p.showAuthorize)
@@ -143,9 +169,15 @@ func New(cfg Config) *Provider {
 	// a cross-site form post is refused before it can approve anything.
 	p.mux.Handle("POST /authorize", http.NewCrossOriginProtection().Handler(http.HandlerFunc(p.submitAuthorize)))
 	p.mux.HandleFunc("POST /token", p.token)
+	p.mux.HandleFunc("POST /revoke", p.revoke)
 	p.mux.HandleFunc("GET /user", p.user)
-	if cfg.Shape == ShapeGitHub {
+	switch cfg.Shape {
+	case ShapeGitHub:
 		p.mux.HandleFunc("GET /user/emails", p.emails)
+		p.mux.HandleFunc("GET /user/orgs", p.gitHubOrgs)
+		p.mux.HandleFunc("GET /user/teams", p.gitHubOrgs)
+	case ShapeGitLab:
+		p.mux.HandleFunc("GET /oauth/userinfo", p.gitLabUserinfo)
 	}
 	if cfg.OpenID {
 		p.keyGeneration = 1

@@ -34,6 +34,9 @@ const (
 	//     private.
 	//   - GET /user/emails lists the user's addresses, the primary one not
 	//     first, so that a client must search for it.
+	//   - GET /user/orgs and GET /user/teams list the organisations and
+	//     teams among the user's groups (a group org/team is a team), for
+	//     a token with the read:org scope, 30 unless per_page asks for more.
 	//   - GET /user and GET /user/emails refuse a request without a
 	//     User-Agent header with status 403. The X-GitHub-Api-Version header
 	//     a client should send is recorded like every other one
@@ -45,7 +48,9 @@ const (
 
 	// ShapeGitLab answers GET /user with the fields of GitLab's
 	// /api/v4/user: {"id": 123, "username": "alice", "name": "Alice (dev)",
-	// "email": "alice@example.test", "state": "active"}.
+	// "email": "alice@example.test", "state": "active"}, and, for a token
+	// with the openid scope, GET /oauth/userinfo with GitLab's claims,
+	// the user's group paths as groups.
 	ShapeGitLab
 )
 
@@ -74,20 +79,19 @@ type gitLabUser struct {
 	State    string `json:"state"`
 }
 
-// userBody returns what GET /user answers about user in shape s.
-func (s Shape) userBody(user string) any {
+// userBody returns what GET /user answers about a in shape s.
+func (s Shape) userBody(a account) any {
 	switch s {
 	case ShapeGitHub:
-		body := gitHubUser{ID: userID(user), Login: user, Name: displayName(user)}
-		if !keepsEmailPrivate(user) {
-			email := emailAddress(user)
-			body.Email = &email
+		body := gitHubUser{ID: userID(a.user), Login: a.user, Name: displayName(a.user)}
+		if !keepsEmailPrivate(a.user) {
+			body.Email = &a.email
 		}
 		return body
 	case ShapeGitLab:
-		return gitLabUser{ID: userID(user), Username: user, Name: displayName(user), Email: emailAddress(user), State: "active"}
+		return gitLabUser{ID: userID(a.user), Username: a.user, Name: displayName(a.user), Email: a.email, State: "active"}
 	default:
-		return newProfile(user)
+		return newProfile(a)
 	}
 }
 
@@ -98,19 +102,19 @@ func keepsEmailPrivate(user string) bool {
 	return strings.HasPrefix(user, "private")
 }
 
-// gitHubEmails returns the addresses GET /user/emails lists for user. The
-// primary address comes last, after an unverified one and a verified one
-// that is not primary: a client taking the first entry, or the first
-// verified one, gets the wrong address.
-func gitHubEmails(user string) []gitHubEmail {
+// gitHubEmails returns the addresses GET /user/emails lists for a. The
+// primary address, a's own, comes last, after an unverified one and a
+// verified one that is not primary: a client taking the first entry, or
+// the first verified one, gets the wrong address.
+func gitHubEmails(a account) []gitHubEmail {
 	visibility := "public"
-	if keepsEmailPrivate(user) {
+	if keepsEmailPrivate(a.user) {
 		visibility = "private"
 	}
 	return []gitHubEmail{
-		{Email: user + ".old@example.test"},
-		{Email: user + ".work@example.test", Verified: true},
-		{Email: emailAddress(user), Primary: true, Verified: true, Visibility: &visibility},
+		{Email: a.user + ".old@example.test"},
+		{Email: a.user + ".work@example.test", Verified: true},
+		{Email: a.email, Primary: true, Verified: !a.unverified, Visibility: &visibility},
 	}
 }
 
@@ -127,7 +131,7 @@ func (p *Provider) emails(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, gitHubEmails(token.user))
+	writeJSON(w, http.StatusOK, gitHubEmails(token.account))
 }
 
 // hasUserAgent reports whether r has a User-Agent header and, if not,

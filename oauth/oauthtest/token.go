@@ -19,11 +19,12 @@ const maxFormBytes = 64 << 10
 
 // tokenResponse is a successful token response (RFC 6749 §5.1).
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
-	Scope       string `json:"scope,omitempty"`
-	IDToken     string `json:"id_token,omitempty"` // OpenID Connect Core §3.1.3.3
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"` // RFC 6749 §5.1
+	Scope        string `json:"scope,omitempty"`
+	IDToken      string `json:"id_token,omitempty"` // OpenID Connect Core §3.1.3.3
 }
 
 // tokenError is a refused token request (RFC 6749 §5.2).
@@ -47,7 +48,7 @@ func invalidClient(description string) *tokenError {
 }
 
 // token serves POST /token: it exchanges an authorization code for an access
-// token (RFC 6749 §4.1.3).
+// token (RFC 6749 §4.1.3), or a refresh token for new tokens (§6).
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	parseErr := r.ParseForm()
@@ -66,11 +67,15 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, err)
 		return
 	}
+	if g.refreshToken == "" && p.issuesRefreshToken(g) {
+		g.refreshToken = p.grants.startRefresh(g, accessToken, p.now())
+	}
 	response := tokenResponse{
-		AccessToken: accessToken,
-		TokenType:   "Bearer",
-		ExpiresIn:   int(tokenLifetime.Seconds()),
-		Scope:       g.scope,
+		AccessToken:  accessToken,
+		TokenType:    "Bearer",
+		ExpiresIn:    int(p.grants.accessLifetime.Seconds()),
+		RefreshToken: g.refreshToken,
+		Scope:        g.scope,
 	}
 	// RFC 6749 §5.1 asks for Pragma as well as the Cache-Control: no-store
 	// that ServeHTTP sets, for HTTP/1.0 caches.
@@ -113,7 +118,8 @@ func (p *Provider) exchange(r *http.Request, parseErr error) (string, grant, *to
 		return "", grant{}, invalidRequest("parameters belong in the body, not the URL query")
 	}
 	form := r.PostForm
-	if name := repeatedParameter(form, "grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret"); name != "" {
+	if name := repeatedParameter(form, "grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret",
+		"refresh_token"); name != "" {
 		return "", grant{}, invalidRequest(name + " is repeated") // RFC 6749 §3.2
 	}
 	clientID, err := p.authenticateClient(r, form)
@@ -124,10 +130,16 @@ func (p *Provider) exchange(r *http.Request, parseErr error) (string, grant, *to
 	// RFC 6749 §3.2 and §3.1: a parameter without a value counts as absent.
 	switch form.Get("grant_type") {
 	case "authorization_code":
+	case "refresh_token":
+		if form.Get("refresh_token") == "" {
+			return "", grant{}, invalidRequest("refresh_token is missing")
+		}
+		return p.grants.redeemRefresh(form.Get("refresh_token"), clientID, p.now()) // refresh.go
 	case "":
 		return "", grant{}, invalidRequest("grant_type is missing")
 	default:
-		return "", grant{}, &tokenError{status: http.StatusBadRequest, code: "unsupported_grant_type", description: "only authorization_code is supported"}
+		return "", grant{}, &tokenError{status: http.StatusBadRequest, code: "unsupported_grant_type",
+			description: "only authorization_code and refresh_token are supported"}
 	}
 	code := form.Get("code")
 	if code == "" {

@@ -9,15 +9,18 @@ import (
 )
 
 // profile is the answer of GET /user. It is shaped like GitHub's user, and
-// also carries OpenID Connect's claim names (sub, preferred_username), so an
-// app's mapping for either kind of provider works against it.
+// also carries OpenID Connect's claim names (sub, preferred_username,
+// email_verified, groups), so an app's mapping for either kind of provider
+// works against it.
 type profile struct {
-	ID                int64  `json:"id"`
-	Login             string `json:"login"`
-	Name              string `json:"name"`
-	Email             string `json:"email"`
-	Subject           string `json:"sub"`
-	PreferredUsername string `json:"preferred_username"`
+	ID                int64    `json:"id"`
+	Login             string   `json:"login"`
+	Name              string   `json:"name"`
+	Email             string   `json:"email"`
+	EmailVerified     bool     `json:"email_verified"`
+	Groups            []string `json:"groups,omitempty"`
+	Subject           string   `json:"sub"`
+	PreferredUsername string   `json:"preferred_username"`
 }
 
 // userError is a refused request to GET /user (RFC 6750 §3).
@@ -45,7 +48,7 @@ func (p *Provider) user(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, p.cfg.Shape.userBody(token.user))
+	writeJSON(w, http.StatusOK, p.cfg.Shape.userBody(token.account))
 }
 
 // authenticate returns the live access token that r carries. If there is
@@ -99,14 +102,16 @@ func writeUserError(w http.ResponseWriter, err *userError) {
 	writeJSON(w, err.status, body)
 }
 
-func newProfile(user string) profile {
+func newProfile(a account) profile {
 	return profile{
-		ID:                userID(user),
-		Login:             user,
-		Name:              displayName(user),
-		Email:             emailAddress(user),
-		Subject:           subject(user),
-		PreferredUsername: user,
+		ID:                userID(a.user),
+		Login:             a.user,
+		Name:              displayName(a.user),
+		Email:             a.email,
+		EmailVerified:     !a.unverified,
+		Groups:            a.groups,
+		Subject:           subject(a.user),
+		PreferredUsername: a.user,
 	}
 }
 

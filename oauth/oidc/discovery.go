@@ -19,6 +19,7 @@ type Metadata struct {
 	UserinfoEndpoint      string `json:"userinfo_endpoint"`    // "" when the provider has none
 	JWKSURI               string `json:"jwks_uri"`             // for [NewKeySet]
 	EndSessionEndpoint    string `json:"end_session_endpoint"` // "" when the provider has none
+	RevocationEndpoint    string `json:"revocation_endpoint"`  // RFC 7009 (RFC 8414 §2); "" when not published
 
 	// IssParameterSupported tells that the provider adds iss to its
 	// authorization responses, which the callback can then require
@@ -28,6 +29,11 @@ type Metadata struct {
 	// SigningAlgs lists the algorithms the provider may sign ID tokens
 	// with. It is informational: the Verifier decides by the key.
 	SigningAlgs []string `json:"id_token_signing_alg_values_supported"`
+
+	// ScopesSupported lists scopes the provider says it supports; it
+	// need not list them all. offline_access among them asks for refresh
+	// tokens (Core §11).
+	ScopesSupported []string `json:"scopes_supported"`
 }
 
 // wellKnownPath is where the configuration lives below the issuer
@@ -50,8 +56,7 @@ func Discover(ctx context.Context, client *http.Client, issuer string) (*Metadat
 	if err := checkIssuer(issuer); err != nil {
 		return nil, fmt.Errorf("oidc: discovery: issuer %s: %w", quote(issuer), err)
 	}
-	// §4.1: one trailing "/" is removed before the path is appended.
-	configURL := strings.TrimSuffix(issuer, "/") + wellKnownPath
+	configURL := DiscoveryURL(issuer)
 
 	var m Metadata
 	if err := fetchJSON(ctx, withoutRedirects(client), configURL, &m); err != nil {
@@ -61,6 +66,13 @@ func Discover(ctx context.Context, client *http.Client, issuer string) (*Metadat
 		return nil, fmt.Errorf("oidc: discovery: %s: %w", configURL, err)
 	}
 	return &m, nil
+}
+
+// DiscoveryURL is where the discovery document of issuer is: the issuer
+// with one trailing "/" removed, and /.well-known/openid-configuration
+// (Discovery §4.1).
+func DiscoveryURL(issuer string) string {
+	return strings.TrimSuffix(issuer, "/") + wellKnownPath
 }
 
 // checkIssuer applies Discovery §3's rule for an issuer identifier: an
@@ -91,6 +103,7 @@ func (m *Metadata) check(issuer string) error {
 		{"jwks_uri", m.JWKSURI, true},
 		{"userinfo_endpoint", m.UserinfoEndpoint, false},
 		{"end_session_endpoint", m.EndSessionEndpoint, false},
+		{"revocation_endpoint", m.RevocationEndpoint, false},
 	}
 	for _, e := range endpoints {
 		if e.value == "" {

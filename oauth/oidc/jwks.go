@@ -178,6 +178,39 @@ func (ks *KeySet) fetchInBackground(ctx context.Context, started time.Time, done
 	close(done)
 }
 
+// Ready reports whether the key set holds keys that ID tokens can be
+// checked with: fetched, and confirmed within the last day. When it holds
+// none, it fetches them as a token would, no more often than every 30
+// seconds, and waits for the fetch within ctx. A readiness check calls
+// it: without keys no login can finish, and the first check fetches them
+// before the first visitor needs them.
+func (ks *KeySet) Ready(ctx context.Context) error {
+	ks.mu.Lock()
+	usable := ks.usable()
+	ks.mu.Unlock()
+	if usable {
+		return nil
+	}
+	if _, err := ks.refresh(ctx); err != nil {
+		return err.Err
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	switch {
+	case ks.usable():
+		return nil
+	case ks.fetchErr != nil:
+		return fmt.Errorf("no usable keys: %w", ks.fetchErr)
+	}
+	return errors.New("no usable keys")
+}
+
+// usable reports whether the cached keys may be used; find says why not.
+// The caller holds ks.mu.
+func (ks *KeySet) usable() bool {
+	return len(ks.keys) > 0 && ks.now().Sub(ks.fetchedAt) < maxStaleKeyAge
+}
+
 // find picks the one cached key that names kid (any key, when kid is
 // "") and allows alg.
 func (ks *KeySet) find(kid, alg string) (publicKey, *VerifyError) {

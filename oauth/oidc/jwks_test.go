@@ -516,3 +516,44 @@ func TestKeySetStopsUsingKeysItCannotConfirmForADay(t *testing.T) {
 	f.clock.Advance(minRefetchInterval)
 	f.mustVerify(t, keys.rsa.sign(t, "RS256", f.claims()))
 }
+
+// TestKeySetReady: Ready fetches the keys when none are held, fails while
+// they cannot be had, without asking more than every interval, and
+// answers from the cache once they are held.
+func TestKeySetReady(t *testing.T) {
+	keys := testKeys()
+	f := newFixture(t)
+	f.jwks.serve(http.StatusServiceUnavailable, []byte("down"))
+	ctx := context.Background()
+	if err := f.keys.Ready(ctx); err == nil || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Errorf("Ready with the provider down: %v, want the failed fetch", err)
+	}
+	f.jwks.serveKeys(t, keys.rsa.jwk())
+	if err := f.keys.Ready(ctx); err == nil {
+		t.Error("Ready fetched again within the interval")
+	}
+	if n := f.jwks.fetches(); n != 1 {
+		t.Errorf("%d fetches within the interval, want 1", n)
+	}
+
+	f.clock.Advance(minRefetchInterval)
+	if err := f.keys.Ready(ctx); err != nil {
+		t.Fatalf("Ready with the provider back: %v", err)
+	}
+	f.jwks.serve(http.StatusServiceUnavailable, []byte("down"))
+	f.clock.Advance(maxKeyAge)
+	if err := f.keys.Ready(ctx); err != nil {
+		t.Errorf("Ready with keys an hour old: %v", err)
+	}
+	if n := f.jwks.fetches(); n != 2 {
+		t.Errorf("%d fetches, want 2: Ready asks only when no key is usable", n)
+	}
+	// The token that arrives now fetches (the keys are old) and still
+	// verifies with the keys held.
+	f.mustVerify(t, keys.rsa.sign(t, "RS256", f.claims()))
+
+	f.clock.Advance(maxStaleKeyAge)
+	if err := f.keys.Ready(ctx); err == nil {
+		t.Error("Ready with keys no fetch has confirmed for a day")
+	}
+}

@@ -23,8 +23,13 @@ type signedToken struct {
 }
 
 // parseJWS takes apart a token in JWS compact serialization (RFC 7515
-// §7.1) and checks its protected header. Its errors are *VerifyError.
-func parseJWS(raw string) (*signedToken, error) {
+// §7.1) and checks its protected header, as that of an ID token. Its
+// errors are *VerifyError.
+func parseJWS(raw string) (*signedToken, error) { return parseTypedJWS(raw, isIDTokenType) }
+
+// parseTypedJWS is parseJWS for a kind of token whose header typ typeOK
+// accepts ("" when the header has none).
+func parseTypedJWS(raw string, typeOK func(typ string) bool) (*signedToken, error) {
 	if len(raw) > maxTokenSize {
 		return nil, refuse(ReasonMalformed, "the token is %d bytes, more than the %d allowed", len(raw), maxTokenSize)
 	}
@@ -46,7 +51,7 @@ func parseJWS(raw string) (*signedToken, error) {
 	if err != nil {
 		return nil, refuse(ReasonMalformed, "signature: %w", err)
 	}
-	algorithm, keyID, err := parseHeader(headerJSON)
+	algorithm, keyID, err := parseHeader(headerJSON, typeOK)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +66,7 @@ func parseJWS(raw string) (*signedToken, error) {
 
 // parseHeader checks the JOSE header and returns its alg and kid. Its
 // errors are *VerifyError.
-func parseHeader(data []byte) (algorithm, keyID string, err error) {
+func parseHeader(data []byte, typeOK func(typ string) bool) (algorithm, keyID string, err error) {
 	header, err := parseJSONObject(data)
 	if err != nil {
 		return "", "", refuse(ReasonMalformed, "header: %w", err)
@@ -81,15 +86,15 @@ func parseHeader(data []byte) (algorithm, keyID string, err error) {
 		}
 	}
 	// An explicitly typed JWT of another kind, such as an access token
-	// (at+jwt, RFC 9068) or a logout token (logout+jwt), is not an ID token
-	// even when the same key signed it (RFC 8725 §3.11). ID tokens are
-	// typed JWT, or not typed.
+	// (at+jwt, RFC 9068), is not the token asked for even when the same key
+	// signed it (RFC 8725 §3.11). ID tokens are typed JWT, or not typed;
+	// logout tokens logout+jwt, or not typed (logout.go).
 	var typ string
 	if _, err := header.member("typ", &typ); err != nil {
 		return "", "", refuse(ReasonMalformed, "header: %w", err)
 	}
-	if typ != "" && !isJWTType(typ) {
-		return "", "", refuse(ReasonMalformed, "header: typ %s is not JWT: this is another kind of token", quote(typ))
+	if !typeOK(typ) {
+		return "", "", refuse(ReasonMalformed, "header: typ %s is another kind of token", quote(typ))
 	}
 
 	if _, err := header.member("kid", &keyID); err != nil {
@@ -109,6 +114,9 @@ func parseHeader(data []byte) (algorithm, keyID string, err error) {
 	}
 	return algorithm, keyID, nil
 }
+
+// isIDTokenType reports whether typ may be an ID token's: JWT, or none.
+func isIDTokenType(typ string) bool { return typ == "" || isJWTType(typ) }
 
 // isJWTType reports whether a typ header value names the JWT media type.
 // Media type names are case-insensitive, and the "application/" prefix

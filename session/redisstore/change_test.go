@@ -1,0 +1,216 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"oauthlogin/session"
+)
+
+// TestRedisChangeIsCompareAndSet: when another client changes the record
+// while fn runs, the change is not applied over it: fn runs again on the
+// new record, and both changes survive.
+func TestRedisChangeIsCompareAndSet(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	s, other := r.openStore(clock), r.openStore(clock)
+	id, expiry := mustID(t), clock().Add(time.Hour)
+	if err := s.Save(id, []byte("a"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	err := s.Change(context.Background(), id, func(rec []byte, found bool) ([]session.Write, error) {
+		calls++
+		if calls == 1 {
+			if err := other.Save(id, append(rec, 'b'), expiry); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return []session.Write{{ID: id, Rec: append(rec, 'c'), Expiry: expiry}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 {
+		t.Errorf("fn ran %d times, want 2", calls)
+	}
+	if b, _, _ := s.Load(id); string(b) != "abc" {
+		t.Errorf("record %q, want %q: one change was lost", b, "abc")
+	}
+}
+
+// TestRedisChangeNeverWritesBackADeletedRecord: a delete by another client
+// while fn runs makes fn run again and find no record.
+func TestRedisChangeNeverWritesBackADeletedRecord(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	s, other := r.openStore(clock), r.openStore(clock)
+	id, expiry := mustID(t), clock().Add(time.Hour)
+	if err := s.Save(id, []byte("a"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	var seen []bool
+	err := s.Change(context.Background(), id, func(rec []byte, found bool) ([]session.Write, error) {
+		seen = append(seen, found)
+		if len(seen) == 1 {
+			if err := other.Delete(id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !found {
+			return nil, nil
+		}
+		return []session.Write{{ID: id, Rec: []byte("changed"), Expiry: expiry}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seen) != "[true false]" {
+		t.Errorf("fn saw found = %v, want [true false]", seen)
+	}
+	if _, found, _ := s.Load(id); found {
+		t.Error("the deleted record was written back")
+	}
+}
+
+// TestRedisChangeGivesUpAfterBoundedConflicts: a record that keeps
+// changing makes Change give up with ErrConflict once its Timeout is
+// spent, not loop forever, and apply nothing over the conflict.
+func TestRedisChangeGivesUpAfterBoundedConflicts(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	opts := r.options(clock)
+	opts.Timeout = 300 * time.Millisecond
+	s, err := New(context.Background(), testStoreKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other := r.openStore(clock)
+	id, expiry := mustID(t), clock().Add(time.Hour)
+	calls := 0
+	err = s.Change(context.Background(), id, func([]byte, bool) ([]session.Write, error) {
+		calls++
+		if err := other.Save(id, fmt.Appendf(nil, "%d", calls), expiry); err != nil {
+			t.Fatal(err)
+		}
+		return []session.Write{{ID: id, Rec: []byte("mine"), Expiry: expiry}}, nil
+	})
+	if !errors.Is(err, session.ErrConflict) {
+		t.Fatalf("Change = %v, want ErrConflict", err)
+	}
+	if calls < 2 {
+		t.Errorf("fn ran %d times; a conflict must be tried again", calls)
+	}
+	if b, _, _ := s.Load(id); string(b) == "mine" {
+		t.Error("a change was applied over a conflict")
+	}
+}
+
+// TestIssue18_ChangeOutlastsALongConflictStreak: another instance changes
+// the record between each of Change's first 15 reads and its write (more
+// than the ten tries Change used to allow); Change waits and tries again
+// until it gets through, and neither change is lost.
+func TestIssue18_ChangeOutlastsALongConflictStreak(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	s, other := r.openStore(clock), r.openStore(clock)
+	id, expiry := mustID(t), clock().Add(time.Hour)
+	const streak = 15
+	calls := 0
+	err := s.Change(context.Background(), id, func(rec []byte, _ bool) ([]session.Write, error) {
+		calls++
+		if calls <= streak {
+			if err := other.Save(id, fmt.Appendf(nil, "other %d", calls), expiry); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return []session.Write{{ID: id, Rec: append(rec, "+mine"...), Expiry: expiry}}, nil
+	})
+	if err != nil {
+		t.Fatalf("Change after %d conflicts: %v", streak, err)
+	}
+	if calls != streak+1 {
+		t.Errorf("fn ran %d times, want %d", calls, streak+1)
+	}
+	if b, _, _ := s.Load(id); string(b) != fmt.Sprintf("other %d+mine", streak) {
+		t.Errorf("record %q, want the other instance's last change and this one", b)
+	}
+}
+
+// TestIssue18_PanicInChangeFreesItsConnection: a panic in fn stops a
+// Change in the middle of a transaction. Its connection must be closed,
+// not pooled again in a state nobody knows, and its slot freed: on a pool
+// of two, three such panics used to leave every later operation waiting
+// for a connection until its deadline.
+func TestIssue18_PanicInChangeFreesItsConnection(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	opts := r.options(clock)
+	opts.PoolSize = 2
+	opts.Timeout = time.Minute // only the contexts below bound the waits
+	s, err := New(context.Background(), testStoreKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id := mustID(t)
+	for i := range 3 {
+		func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Change %d: fn did not run, or its panic was swallowed", i)
+				}
+			}()
+			err := s.Change(ctx, id, func([]byte, bool) ([]session.Write, error) { panic("a bug in fn") })
+			t.Errorf("Change %d returned %v instead of panicking", i, err)
+		}()
+	}
+	if n := len(s.pool.idle); n != 0 {
+		t.Errorf("%d connections went back to the pool after a panic", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := s.LoadContext(ctx, id); err != nil {
+		t.Errorf("Load after the panics: %v", err)
+	}
+}
+
+// TestRedisChangeAppliesAllOrNothing: fn's error comes back as it is and
+// nothing is written; writes to two keys happen together.
+func TestRedisChangeAppliesAllOrNothing(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	s := r.openStore(clock)
+	oldID, newID, expiry := mustID(t), mustID(t), clock().Add(time.Hour)
+	if err := s.Save(oldID, []byte("old"), expiry); err != nil {
+		t.Fatal(err)
+	}
+	errStop := errors.New("stop")
+	err := s.Change(context.Background(), oldID, func([]byte, bool) ([]session.Write, error) {
+		return []session.Write{{ID: newID, Rec: []byte("new"), Expiry: expiry}}, errStop
+	})
+	if err != errStop {
+		t.Fatalf("Change = %v, want fn's error as it is", err)
+	}
+	if _, found, _ := s.Load(newID); found {
+		t.Error("a write was applied although fn failed")
+	}
+	err = s.Change(context.Background(), oldID, func(rec []byte, _ bool) ([]session.Write, error) {
+		return []session.Write{{ID: newID, Rec: rec, Expiry: expiry}, {ID: oldID}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, found, _ := s.Load(newID); !found || string(b) != "old" {
+		t.Errorf("new ID holds %q, %v", b, found)
+	}
+	if _, found, _ := s.Load(oldID); found {
+		t.Error("old ID kept its record")
+	}
+}
