@@ -39,7 +39,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.reject(w, r, logID, err)
 		return
 	}
-	p, err := l.takePending(sess, params.state)
+	p, err := l.usePending(sess, params.state)
 	var refusal *Refusal
 	if errors.As(err, &refusal) {
 		l.reject(w, r, logID, err)
@@ -122,14 +122,15 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeReturnPath(p.ReturnTo), http.StatusSeeOther)
 }
 
-// takePending finds and consumes the pending login that state names.
+// usePending finds and consumes the pending login that state names,
+// with takePending, in one change of the session.
 //
 // A callback from a browser that sent no session cookie at all is told
 // apart from one whose cookie or state matches nothing: the first is most
 // often a browser that refuses the cookie, or a login started in another
 // browser, which the visitor can do something about; the second is a
 // stale or forged link, or a session that has ended.
-func (l *Login) takePending(sess *session.Session, state string) (pendingLogin, error) {
+func (l *Login) usePending(sess *session.Session, state string) (pendingLogin, error) {
 	if !sess.CookieSent() {
 		return pendingLogin{}, errSessionCookieMissing
 	}

@@ -11,19 +11,8 @@ import (
 	"oauthlogin/session"
 )
 
-// The login's extension points. The flow in this package is complete
-// without any of them; each is plugged in by a layer beside it, which a
-// copy of this package can leave out:
-//
-//   - [Identifier] (in [Config]): who logged in, from something other
-//     than the user endpoint. Package oauth/openid reads a verified
-//     OpenID Connect ID token.
-//   - [Limit] (in [LoginOptions]): bounds on what visitors who are not
-//     logged in can make the server do. Package oauth/limit has them.
-//   - [LoginOptions.OnLogin] and [LoginOptions.OnLogout]: what a layer
-//     keeps in the session at login, and where logout goes next.
-//   - [LoginOptions.Admit]: who may log in. Package oauth/access has
-//     rules by account, e-mail domain and group.
+// The login's extension points: each is plugged in by a layer beside this
+// package (the package comment names them), which a copy can leave out.
 
 // An Identifier finds out who logged in, once the code is redeemed (step 4
 // of the flow). Without one, the login asks the provider's user endpoint

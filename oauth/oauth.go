@@ -31,11 +31,11 @@
 // refreshes them ([Client.Refresh]).
 //
 // This package is the flow and only the flow. What is optional plugs in
-// beside it through the interfaces and hooks in layers.go, and lives in
-// packages of its own that this one does not import: oauth/openid
-// (OpenID Connect ID tokens and logout at the provider), oauth/limit
-// (rate limits and the bound on logins in progress) and oauth/backchannel
-// (the provider's back-channel logout, and "log out of all devices").
+// through the interfaces and hooks in layers.go, from packages that this
+// one does not import: oauth/openid (OpenID Connect), oauth/limit (bounds
+// on anonymous work), oauth/access (who may log in), oauth/tokens (kept
+// tokens) and oauth/backchannel (logout sent by the provider, and of all
+// devices).
 package oauth
 
 import (

@@ -141,7 +141,9 @@ func TestLogVocabularyCoversTheSource(t *testing.T) {
 			}
 		}
 	}
-	if len(found["event"]) < 12 || len(found["reason"]) < 20 {
+	// Package oauth alone, as in a copy without the other layers, logs a
+	// dozen of each.
+	if len(found["event"]) < 12 || len(found["reason"]) < 10 {
 		t.Errorf("found only %d events and %d reasons in the source: are the patterns out of date?",
 			len(found["event"]), len(found["reason"]))
 	}
