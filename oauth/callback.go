@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -22,9 +23,8 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	// The callback URL carries the code and state: keep it out of caches
 	// and out of the Referer of whatever the browser loads next
 	// (RFC 9700 §4.2.4).
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 
 	if !l.allow(w, r, "callback") {
 		return
@@ -70,12 +70,12 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, err := l.client.identify(r.Context(), tok, p.Nonce)
-	if errors.As(err, &refusal) {
-		l.providerFailed(w, r, logID, "identity refused", "identity_refused", err)
-		return
-	}
 	if err != nil {
-		l.providerFailed(w, r, logID, "user fetch failed", "user_fetch_failed", err)
+		msg, event := "user fetch failed", "user_fetch_failed"
+		if errors.As(err, &refusal) {
+			msg, event = "identity refused", "identity_refused"
+		}
+		l.providerFailed(w, r, logID, msg, event, err)
 		return
 	}
 	var keep func(*session.Values) error
@@ -97,18 +97,14 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 	// before the login is worth nothing after it (session fixation).
 	err = sess.Renew(func(v *session.Values) error {
 		v.SetDeadline(time.Time{}) // a logged-in session lasts its timeouts
-		if err := v.Put(userKey, user); err != nil {
-			return err
+		err := v.Put(userKey, user)
+		if err == nil && keep != nil {
+			err = keep(v)
 		}
-		if keep != nil {
-			if err := keep(v); err != nil {
-				return err
-			}
+		if err == nil && l.onLogin != nil {
+			err = l.onLogin(v, tok, user)
 		}
-		if l.onLogin != nil {
-			return l.onLogin(v, tok, user)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		l.sessionStoreFailed(w, r, err)
@@ -137,22 +133,17 @@ func (l *Login) usePending(sess *session.Session, state string) (pendingLogin, e
 	if !sess.Exists() {
 		return pendingLogin{}, errStateMismatch
 	}
-	now := l.now()
 	var p pendingLogin
 	var refused error
-	err := sess.UpdateEphemeral(func(v *session.Values) error {
-		var err error
-		p, err = takePending(v, state, now)
+	err := sess.UpdateEphemeral(func(v *session.Values) (err error) {
+		p, err = takePending(v, state, l.now())
 		if errors.Is(err, errStateMismatch) || errors.Is(err, errStateExpired) {
 			// A refusal still drops the attempts that have expired: save.
 			refused, err = err, nil
 		}
 		return err
 	})
-	if err != nil {
-		return pendingLogin{}, err
-	}
-	return p, refused
+	return p, cmp.Or(err, refused)
 }
 
 // checkIss checks the iss parameter of an authorization response
@@ -200,17 +191,11 @@ func parseCallback(rawQuery string) (callbackParams, error) {
 		return callbackParams{}, errMalformedQuery
 	}
 	var p callbackParams
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"state", &p.state}, {"code", &p.code}, {"error", &p.error}, {"iss", &p.iss}} {
-		switch values := q[f.name]; len(values) {
-		case 0:
-		case 1:
-			*f.dst = values[0]
-		default:
+	for name, dst := range map[string]*string{"state": &p.state, "code": &p.code, "error": &p.error, "iss": &p.iss} {
+		if len(q[name]) > 1 {
 			return callbackParams{}, errDuplicateParam
 		}
+		*dst = q.Get(name)
 	}
 	if p.state == "" {
 		return callbackParams{}, errStateMissing
@@ -271,19 +256,17 @@ func (l *Login) providerDenied(w http.ResponseWriter, r *http.Request, logID str
 // again means starting a new login.
 func (l *Login) providerFailed(w http.ResponseWriter, r *http.Request, logID, msg, event string, err error) {
 	attrs := []any{"event", event, "session", logID, "err", err}
-	var perr *ProviderError
-	if errors.As(err, &perr) {
-		attrs = append(attrs, "error", clip(perr.Code), "error_description", clip(perr.Description))
-	}
 	if reason := refusalReason(err); reason != "" {
 		attrs = append(attrs, "reason", reason)
 	}
-	check, misconfigured := "", false
-	if perr != nil {
-		check, misconfigured = misconfiguration[perr.Code]
-	}
-	if misconfigured {
-		attrs = append(attrs, "check", check)
+	var perr *ProviderError
+	misconfigured := false
+	if errors.As(err, &perr) {
+		attrs = append(attrs, "error", clip(perr.Code), "error_description", clip(perr.Description))
+		var check string
+		if check, misconfigured = misconfiguration[perr.Code]; misconfigured {
+			attrs = append(attrs, "check", check)
+		}
 	}
 	l.logger.Warn(msg, attrs...)
 	var netErr *net.OpError

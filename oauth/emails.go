@@ -7,13 +7,6 @@ import (
 	"net/http"
 )
 
-// emailAddress is one entry of GitHub's /user/emails list.
-type emailAddress struct {
-	Email    string `json:"email"`
-	Primary  bool   `json:"primary"`
-	Verified bool   `json:"verified"`
-}
-
 // primaryEmail asks EmailsURL for the user's addresses and returns the
 // primary one, if the provider has verified it. GitHub leaves email null
 // in the profile of a user who keeps it private, and lists it here instead
@@ -23,7 +16,7 @@ type emailAddress struct {
 // their account, so it says nothing about who they are. No usable address
 // is not an error; the user simply has none to show.
 func (c *Client) primaryEmail(ctx context.Context, tok *Token) (string, error) {
-	status, _, body, err := c.get(ctx, tok, c.cfg.EmailsURL)
+	status, _, body, err := c.Get(ctx, tok, c.cfg.EmailsURL)
 	if err != nil {
 		return "", fmt.Errorf("fetch e-mail addresses: %w", err)
 	}
@@ -32,7 +25,11 @@ func (c *Client) primaryEmail(ctx context.Context, tok *Token) (string, error) {
 		// stays private, which is the user's choice to make.
 		return "", nil
 	}
-	var addresses []emailAddress
+	var addresses []struct {
+		Email    string `json:"email"`
+		Primary  bool   `json:"primary"`
+		Verified bool   `json:"verified"`
+	}
 	if err := json.Unmarshal(body, &addresses); err != nil {
 		return "", fmt.Errorf("fetch e-mail addresses: %w: not a JSON list", ErrUnexpectedResponse)
 	}

@@ -31,8 +31,8 @@ func (e *ProviderError) Error() string {
 // operators can count and alert on it; Err, when set, holds the details
 // for the log. Neither ever reaches the visitor's page.
 //
-// Find one in an error chain with errors.As. An [Identifier] returns one
-// to say why it refused a login, such as an ID token for another client.
+// An [Identifier] returns one to say why it refused a login. Find one in an
+// error chain with errors.As.
 type Refusal struct {
 	Reason string
 	Err    error

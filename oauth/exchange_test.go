@@ -128,6 +128,29 @@ func checkTokenRequestShape(t *testing.T, r oauthtest.RecordedRequest, wantKeys 
 	}
 }
 
+// TestPostFormLeavesTheCallersFormAlone: with client_secret_post the
+// credentials go into the form that is sent, never into the caller's,
+// which a layer may keep or log.
+func TestPostFormLeavesTheCallersFormAlone(t *testing.T) {
+	sent := make(chan url.Values, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		sent <- r.PostForm
+	}))
+	defer srv.Close()
+	c := NewClient(Config{ClientID: "id", ClientSecret: canarySecret}, nil)
+	form := url.Values{"token": {"t"}}
+	if _, _, _, err := c.PostForm(context.Background(), srv.URL, form); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-sent; got.Get("client_secret") != canarySecret || got.Get("token") != "t" {
+		t.Errorf("sent %v, want the token and the client's credentials", got)
+	}
+	if len(form) != 1 {
+		t.Errorf("the caller's form became %v", form)
+	}
+}
+
 // TestChecklist18_TokenResponseMediaType checks oauth/SECURITY.md #18: the
 // app asks for JSON, and a token response of another media type is refused
 // before the token is used, even if its body would parse.

@@ -5,10 +5,9 @@ import (
 	"net/url"
 )
 
-// identify finds out who logged in, once the code has been exchanged: the
-// configured [Identifier] when there is one (OpenID Connect's verified ID
-// token, say), otherwise the provider's user endpoint, whose answer is
-// about the token's owner (RFC 6750 §2.1 carries the token there).
+// identify finds out who logged in (step 4): the configured [Identifier]
+// when there is one, otherwise the user endpoint, whose answer is about
+// the token's owner.
 func (c *Client) identify(ctx context.Context, tok *Token, nonce string) (User, error) {
 	if c.cfg.Identifier != nil {
 		return c.cfg.Identifier.Identify(ctx, c, tok, nonce)

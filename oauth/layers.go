@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -74,22 +72,3 @@ type Admit func(ctx context.Context, c *Client, tok *Token, u User) (keep func(*
 type Denial struct{ Rules []string }
 
 func (d *Denial) Error() string { return "not admitted; tried " + strings.Join(d.Rules, ", ") }
-
-// GetJSON asks the provider's API at url with tok and decodes a 200 JSON
-// answer into v, for a layer that needs more than the profile (an Admit's
-// group list, say), with the Client's rules for every call: the token in
-// the header only (RFC 6750 §2.1), APIHeaders, timeout, size limit, no
-// redirects.
-// Calls an Admit makes with it come on top of [Client.MaxCallbackTime].
-func (c *Client) GetJSON(ctx context.Context, tok *Token, url string, v any) error {
-	status, _, body, err := c.get(ctx, tok, url)
-	if err == nil && status != http.StatusOK {
-		err = fmt.Errorf("%w: HTTP %d", ErrUnexpectedResponse, status)
-	} else if err == nil && json.Unmarshal(body, v) != nil {
-		err = fmt.Errorf("%w: not the JSON expected", ErrUnexpectedResponse)
-	}
-	if err != nil {
-		return fmt.Errorf("provider API: %w", err)
-	}
-	return nil
-}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -31,13 +32,8 @@ type LoginOptions struct {
 	Logger *slog.Logger     // slog.Default() when nil
 	Now    func() time.Time // time.Now when nil; tests set a fake clock
 
-	// Limit bounds login starts and callbacks; nil means no bound. See
-	// [Limit].
-	Limit Limit
-
-	// Admit decides who may log in; nil admits everyone with an account
-	// at the provider. See [Admit].
-	Admit Admit
+	Limit Limit // bounds login starts and callbacks; nil means no bound
+	Admit Admit // decides who may log in; nil admits everyone with an account at the provider
 
 	// OnLogin and OnLogout let a layer keep what it needs in the session
 	// at login and choose where logout goes; nil means nothing more is
@@ -53,16 +49,11 @@ type LoginOptions struct {
 // NewLogin returns a Login that uses client to talk to the provider and
 // fail to show failures.
 func NewLogin(client *Client, fail FailurePage, opts LoginOptions) *Login {
-	l := &Login{client: client, fail: fail, logger: opts.Logger, now: opts.Now, limit: opts.Limit, admit: opts.Admit,
-		onLogin: opts.OnLogin, onLogout: opts.OnLogout, signedOutPath: opts.SignedOutPath}
-	if l.logger == nil {
-		l.logger = slog.Default()
-	}
+	l := &Login{client: client, fail: fail, logger: cmp.Or(opts.Logger, slog.Default()), now: opts.Now, limit: opts.Limit,
+		admit: opts.Admit, onLogin: opts.OnLogin, onLogout: opts.OnLogout,
+		signedOutPath: cmp.Or(opts.SignedOutPath, SignedOutPath)}
 	if l.now == nil {
 		l.now = time.Now
-	}
-	if l.signedOutPath == "" {
-		l.signedOutPath = SignedOutPath
 	}
 	return l
 }
@@ -94,9 +85,8 @@ func (l *Login) Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// What a protected URL shows depends on who asks: no cache may keep
 		// it, and the Back button after logout must not bring it back.
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Add("Vary", "Cookie")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Add("Vary", "Cookie")
 
 		sess := session.FromRequest(r)
 		var u User
@@ -140,8 +130,7 @@ func (l *Login) startLogin(w http.ResponseWriter, r *http.Request, sess *session
 	p, challenge := l.client.newAttempt(safeReturnPath(r.URL.RequestURI()), now)
 	// A login in progress is ephemeral: losing it to a power cut costs
 	// the visitor one retry, so its record is not forced to the disk.
-	err := sess.UpdateEphemeral(func(v *session.Values) error { return addPending(v, p, now) })
-	if err != nil {
+	if err := sess.UpdateEphemeral(func(v *session.Values) error { return addPending(v, p, now) }); err != nil {
 		l.done(now) // nothing was kept: the Limit must not count it
 		l.logger.Error("start login: save session", "event", "session_store_error", "err", err)
 		l.fail(w, r, failSessionStore)

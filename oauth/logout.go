@@ -34,12 +34,11 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.logger.Info("logout", "event", "logout", "session", logID)
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", "no-store")
 	// Ask the browser to forget this site's cached pages and storage. Not
 	// "cookies": that clears the cookies of the whole registrable domain,
 	// so logging out of app.example.com would log the person out of every
 	// other *.example.com site. The session cookie is expired by name.
-	h.Set("Clear-Site-Data", `"cache", "storage"`)
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -27,18 +27,17 @@
 //
 // The access token is used once, to fetch the profile, and then dropped:
 // the application needs to know who the visitor is, not to act for them.
-// To act for them, the layer oauth/tokens keeps the tokens, sealed, and
-// refreshes them ([Client.Refresh]).
 //
 // This package is the flow and only the flow. What is optional plugs in
 // through the interfaces and hooks in layers.go, from packages that this
 // one does not import: oauth/openid (OpenID Connect), oauth/limit (bounds
-// on anonymous work), oauth/access (who may log in), oauth/tokens (kept
-// tokens) and oauth/backchannel (logout sent by the provider, and of all
-// devices).
+// on anonymous work), oauth/access (who may log in), oauth/tokens (tokens
+// kept to act for the visitor) and oauth/backchannel (logout sent by the
+// provider, and of all devices).
 package oauth
 
 import (
+	"cmp"
 	"crypto/tls"
 	"net"
 	"net/http"
@@ -90,9 +89,8 @@ type Config struct {
 	// a response without it did not come from that provider.
 	RequireIss bool
 
-	// Identifier, when set, finds out who logged in instead of the user
-	// endpoint alone; a nonce then goes with each authorization request.
-	// Package oauth/openid has one for OpenID Connect. See [Identifier].
+	// Identifier, when set, finds out who logged in: see [Identifier].
+	// Package oauth/openid has one for OpenID Connect.
 	Identifier Identifier
 
 	// InsecureDisablePKCE stops sending PKCE parameters, for the rare
@@ -119,9 +117,7 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	if cfg.AuthMethod == "" {
-		cfg.AuthMethod = AuthMethodPost
-	}
+	cfg.AuthMethod = cmp.Or(cfg.AuthMethod, AuthMethodPost)
 	if httpClient == nil {
 		httpClient = NewHTTPClient(cfg.Timeout)
 	}

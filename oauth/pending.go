@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"cmp"
 	"crypto/subtle"
+	"slices"
 	"time"
 
 	"oauthlogin/session"
@@ -25,12 +27,15 @@ const (
 	// maxPending keeps a few attempts at once, so that several tabs can
 	// each start a login and all finish; older ones are dropped first.
 	maxPending = 5
-
-	// pendingTTL is how long the provider has to send the visitor back.
-	// RFC 6749 §4.1.2 advises codes that live at most ten minutes, so an
-	// older attempt cannot succeed anyway.
-	pendingTTL = 10 * time.Minute
 )
+
+// PendingLifetime is how long the provider has to send the visitor back.
+// RFC 6749 §4.1.2 advises codes that live at most ten minutes, so an older
+// attempt cannot succeed anyway. A session that holds only logins in
+// progress lasts this long after its newest attempt began: a bound on
+// logins in progress counts each start for this long (plus the time until
+// expired records are swept away).
+const PendingLifetime = 10 * time.Minute
 
 // addPending records p in the session's values, dropping expired attempts
 // and, past maxPending, the oldest ones, so that a script starting login
@@ -42,23 +47,17 @@ const (
 // finishes would pile up past any bound on them. A login that succeeds
 // lifts the deadline.
 func addPending(v *session.Values, p pendingLogin, now time.Time) error {
-	list, err := livePending(v, now)
-	if err != nil {
+	var list []pendingLogin
+	if _, err := v.Get(pendingKey, &list); err != nil {
 		return err
 	}
-	list = append(list, p)
+	list = append(slices.DeleteFunc(list, func(old pendingLogin) bool { return expired(old, now) }), p)
 	if len(list) > maxPending {
 		list = list[len(list)-maxPending:]
 	}
-	v.SetDeadline(now.Add(pendingTTL))
+	v.SetDeadline(now.Add(PendingLifetime))
 	return v.Put(pendingKey, list)
 }
-
-// PendingLifetime is how long a session that holds only logins in
-// progress can last after its newest attempt began: a bound on logins in
-// progress counts each start for this long (plus the time until expired
-// records are swept away).
-const PendingLifetime = pendingTTL
 
 // takePending removes the attempt whose state equals state and returns it.
 // The state is single-use: once taken it cannot match again, whatever
@@ -69,7 +68,7 @@ const PendingLifetime = pendingTTL
 // and accepts nothing but the very value sent (RFC 6749 §10.12).
 //
 // A state that matches no attempt gives errStateMismatch, and one that
-// matches an attempt past pendingTTL errStateExpired; either way v has
+// matches an attempt past PendingLifetime errStateExpired; either way v has
 // changed (expired attempts are dropped) and must be saved. Any other
 // error is the session's.
 func takePending(v *session.Values, state string, now time.Time) (pendingLogin, error) {
@@ -77,16 +76,11 @@ func takePending(v *session.Values, state string, now time.Time) (pendingLogin, 
 	if _, err := v.Get(pendingKey, &all); err != nil {
 		return pendingLogin{}, err
 	}
-	found := -1
+	found, kept := -1, all[:0:0]
 	for i, p := range all {
 		if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) == 1 {
 			found = i
-		}
-	}
-
-	kept := all[:0:0]
-	for i, p := range all {
-		if i != found && !expired(p, now) {
+		} else if !expired(p, now) {
 			kept = append(kept, p)
 		}
 	}
@@ -100,11 +94,8 @@ func takePending(v *session.Values, state string, now time.Time) (pendingLogin, 
 			// A record of logins in progress ends with its newest attempt
 			// still waiting: one used up must not keep it alive, for a
 			// bound on logins in progress has stopped counting it.
-			newest := kept[0].Created
-			for _, p := range kept[1:] {
-				newest = max(newest, p.Created)
-			}
-			v.SetDeadline(time.Unix(newest, 0).Add(pendingTTL))
+			newest := slices.MaxFunc(kept, func(a, b pendingLogin) int { return cmp.Compare(a.Created, b.Created) })
+			v.SetDeadline(time.Unix(newest.Created, 0).Add(PendingLifetime))
 		}
 	}
 	switch {
@@ -116,20 +107,6 @@ func takePending(v *session.Values, state string, now time.Time) (pendingLogin, 
 	return all[found], nil
 }
 
-func livePending(v *session.Values, now time.Time) ([]pendingLogin, error) {
-	var all []pendingLogin
-	if _, err := v.Get(pendingKey, &all); err != nil {
-		return nil, err
-	}
-	live := all[:0]
-	for _, p := range all {
-		if !expired(p, now) {
-			live = append(live, p)
-		}
-	}
-	return live, nil
-}
-
 func expired(p pendingLogin, now time.Time) bool {
-	return now.Sub(time.Unix(p.Created, 0)) >= pendingTTL
+	return now.Sub(time.Unix(p.Created, 0)) >= PendingLifetime
 }

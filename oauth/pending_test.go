@@ -46,3 +46,22 @@ func TestIssue18_UnfinishedLoginEndsWithItsNewestAttempt(t *testing.T) {
 	h.clock.Advance(15 * time.Minute)
 	h.assertLoggedIn(t, ada.cookie)
 }
+
+// TestRefusedCallbackStillDropsExpiredAttempts: a callback whose state
+// matches no attempt is refused, and the attempts past PendingLifetime are
+// dropped from the session all the same; the live ones stay.
+func TestRefusedCallbackStillDropsExpiredAttempts(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	b := h.newBrowser()
+	b.startLogin(t, "/private")
+	h.clock.Advance(PendingLifetime - time.Minute)
+	_, live := b.startLogin(t, "/private")
+	h.clock.Advance(2 * time.Minute) // the first attempt has expired
+	if resp := b.get(callbackURL("code", "c", "state", "forged")); resp.Status != http.StatusBadRequest {
+		t.Fatalf("callback with a forged state: %v, want 400", resp)
+	}
+	rec, _ := h.readRecord(b.cookie)
+	if p := rec.Values.Pending; len(p) != 1 || p[0].State != live {
+		t.Errorf("pending logins %+v, want only the live one", p)
+	}
+}

@@ -48,8 +48,6 @@ func GitHub() Preset {
 		UserURL:      "https://api.github.com/user",
 		EmailsURL:    "https://api.github.com/user/emails",
 		Scope:        "read:user user:email",
-		// GitHub refuses API requests without a User-Agent, and the version
-		// header pins the shape of its answers.
 		APIHeaders: map[string]string{
 			"X-GitHub-Api-Version": GitHubAPIVersion,
 			"User-Agent":           "oauthlogin",

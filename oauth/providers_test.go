@@ -248,13 +248,18 @@ func TestIssue4_GitHubEmailsPrimaryNotFirst(t *testing.T) {
 	if rec.Values.User == nil {
 		t.Fatal("no user in the session")
 	}
-	var entries []emailAddress
+	// GitHub's list, read with a shape of the test's own.
+	type entry struct {
+		Email             string
+		Primary, Verified bool
+	}
+	var entries []entry
 	list := providerAnswer(t, h, "/user/emails")
 	if err := json.Unmarshal(list, &entries); err != nil {
 		t.Fatalf("the provider's /user/emails: %v, %s", err, list)
 	}
-	firstVerified := slices.IndexFunc(entries, func(e emailAddress) bool { return e.Verified })
-	primary := slices.IndexFunc(entries, func(e emailAddress) bool { return e.Primary && e.Verified })
+	firstVerified := slices.IndexFunc(entries, func(e entry) bool { return e.Verified })
+	primary := slices.IndexFunc(entries, func(e entry) bool { return e.Primary && e.Verified })
 	if primary <= 0 || firstVerified == primary {
 		t.Fatalf("the list %s puts the primary address first or first among the verified: "+
 			"the test would not tell them apart", list)

@@ -18,16 +18,9 @@ const maxReturnPath = 2048
 // before parsing, so backslashes and control characters are refused
 // outright rather than interpreted.
 func safeReturnPath(target string) string {
-	if target == "" || len(target) > maxReturnPath || target[0] != '/' {
+	if target == "" || len(target) > maxReturnPath || target[0] != '/' || strings.HasPrefix(target, "//") ||
+		strings.ContainsFunc(target, func(c rune) bool { return c == '\\' || c < 0x20 || c == 0x7f }) {
 		return "/"
-	}
-	if strings.HasPrefix(target, "//") || strings.ContainsRune(target, '\\') {
-		return "/"
-	}
-	for i := 0; i < len(target); i++ {
-		if c := target[i]; c < 0x20 || c == 0x7f {
-			return "/"
-		}
 	}
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil {

@@ -24,9 +24,8 @@ func (l *Login) SignedOut(show func(w http.ResponseWriter, r *http.Request, u *U
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// What the page says depends on the session, and after logout the
 		// Back button must not bring back a version that showed a user.
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Add("Vary", "Cookie")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Add("Vary", "Cookie")
 		var u User
 		found, err := session.FromRequest(r).Get(userKey, &u)
 		if err != nil || !found {

@@ -16,7 +16,7 @@ type Token struct {
 	TokenType    string
 	Scope        string // the granted scope, when the provider says
 	IDToken      string // the OpenID Connect ID token, unverified, when there is one
-	RefreshToken string // for [Client.Refresh], when the provider issued one (§1.5)
+	RefreshToken string // for a refresh (§6), when the provider issued one (§1.5)
 	ExpiresIn    int64  // the access token's lifetime in seconds; 0 when not said
 }
 
@@ -49,22 +49,16 @@ type tokenResponse struct {
 // format could yield a token the provider never issued.
 func parseTokenResponse(status int, contentType string, body []byte) (*Token, error) {
 	resp, err := decodeTokenResponse(contentType, body)
-	if err != nil {
-		if status < 200 || status > 299 {
-			return nil, fmt.Errorf("%w: token endpoint answered HTTP %d", ErrUnexpectedResponse, status)
-		}
-		return nil, err
-	}
-	if resp.Error != nil {
+	switch {
+	case err == nil && resp.Error != nil:
 		return nil, &ProviderError{HTTPStatus: status, Code: *resp.Error, Description: resp.ErrorDescription}
-	}
-	if status < 200 || status > 299 {
+	case status < 200 || status > 299:
 		return nil, fmt.Errorf("%w: token endpoint answered HTTP %d", ErrUnexpectedResponse, status)
-	}
-	if resp.AccessToken == "" {
+	case err != nil:
+		return nil, err
+	case resp.AccessToken == "":
 		return nil, fmt.Errorf("%w: no access_token in the token response", ErrUnexpectedResponse)
-	}
-	if !strings.EqualFold(resp.TokenType, "Bearer") {
+	case !strings.EqualFold(resp.TokenType, "Bearer"):
 		return nil, fmt.Errorf("%w: token_type %q is not Bearer", ErrUnexpectedResponse, clip(resp.TokenType))
 	}
 	return &Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Scope: resp.Scope, IDToken: resp.IDToken,
@@ -88,15 +82,11 @@ func decodeTokenResponse(contentType string, body []byte) (*tokenResponse, error
 		if err != nil {
 			return nil, fmt.Errorf("%w: token response is not valid form data", ErrUnexpectedResponse)
 		}
-		resp.AccessToken = form.Get("access_token")
-		resp.TokenType = form.Get("token_type")
-		resp.Scope = form.Get("scope")
-		resp.RefreshToken = form.Get("refresh_token")
-		resp.ExpiresIn = json.RawMessage(form.Get("expires_in"))
+		resp = tokenResponse{AccessToken: form.Get("access_token"), TokenType: form.Get("token_type"),
+			Scope: form.Get("scope"), RefreshToken: form.Get("refresh_token"),
+			ExpiresIn: json.RawMessage(form.Get("expires_in")), ErrorDescription: form.Get("error_description")}
 		if form.Has("error") {
-			code := form.Get("error")
-			resp.Error = &code
-			resp.ErrorDescription = form.Get("error_description")
+			resp.Error = &form["error"][0]
 		}
 	default:
 		return nil, fmt.Errorf("%w: token response content type %q", ErrUnexpectedResponse, clip(mediaType))

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -106,4 +107,32 @@ func FuzzParseTokenResponse(f *testing.F) {
 			t.Fatalf("token type %q accepted", tok.TokenType)
 		}
 	})
+}
+
+// TestIssue22_TokenResponseKeepsRefreshTokenAndLifetime: the refresh token
+// and expires_in of a token response are read, in JSON and in a form; an
+// expires_in that is not a whole number of seconds is unknown (0), and
+// never fails a login.
+func TestIssue22_TokenResponseKeepsRefreshTokenAndLifetime(t *testing.T) {
+	for _, tt := range []struct {
+		contentType, body string
+		refresh           string
+		expiresIn         int64
+	}{
+		{"application/json", `{"access_token":"a","token_type":"bearer","refresh_token":"r","expires_in":3600}`, "r", 3600},
+		{"application/json", `{"access_token":"a","token_type":"bearer","expires_in":"7200"}`, "", 7200},
+		{"application/json", `{"access_token":"a","token_type":"bearer","expires_in":"soon"}`, "", 0},
+		{"application/json", `{"access_token":"a","token_type":"bearer","expires_in":-5}`, "", 0},
+		{"application/json", `{"access_token":"a","token_type":"bearer","expires_in":1.5}`, "", 0},
+		{"application/x-www-form-urlencoded", "access_token=a&token_type=bearer&refresh_token=r2&expires_in=60", "r2", 60},
+	} {
+		tok, err := parseTokenResponse(http.StatusOK, tt.contentType, []byte(tt.body))
+		if err != nil {
+			t.Errorf("%s: %v", tt.body, err)
+			continue
+		}
+		if tok.RefreshToken != tt.refresh || tok.ExpiresIn != tt.expiresIn {
+			t.Errorf("%s: refresh %q, expires in %d; want %q, %d", tt.body, tok.RefreshToken, tok.ExpiresIn, tt.refresh, tt.expiresIn)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,9 +43,7 @@ type UserFields struct {
 const maxProfileField = 256
 
 // FetchUser fetches the profile of the token's owner from the user
-// endpoint. The token travels only in the Authorization header, never in
-// the URL, where logs and Referer headers would keep it (RFC 6750 §2.1;
-// RFC 9700 §4.3.2).
+// endpoint, with [Client.Get].
 //
 // A profile without a user name (Google's, for one) shows the e-mail
 // address in its place, or at worst the id, rather than nothing.
@@ -55,20 +54,15 @@ func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
 	}
 	if u.Email == "" && c.cfg.EmailsURL != "" {
 		u.Email, err = c.primaryEmail(ctx, tok)
-		if err != nil {
-			return User{}, fmt.Errorf("fetch user: %w", err)
-		}
 	}
-	if u.Username == "" {
-		u.Username = u.Email
-	}
-	if u.Username == "" {
-		u.Username = u.Subject
-	}
+	u.Username = cmp.Or(u.Username, u.Email, u.Subject)
 	// The bounds hold for every source of a field, the e-mail list too: a
 	// record too large to load again would start a new login on every
 	// page view.
-	if err := u.check(); err != nil {
+	if err == nil {
+		err = u.check()
+	}
+	if err != nil {
 		return User{}, fmt.Errorf("fetch user: %w", err)
 	}
 	return u, nil
@@ -79,7 +73,7 @@ func (c *Client) FetchUser(ctx context.Context, tok *Token) (User, error) {
 // the e-mail list and the stand-ins for a missing user name. An
 // [Identifier] that only completes what it knows uses it.
 func (c *Client) FetchProfile(ctx context.Context, tok *Token) (User, error) {
-	status, contentType, body, err := c.get(ctx, tok, c.cfg.UserURL)
+	status, contentType, body, err := c.Get(ctx, tok, c.cfg.UserURL)
 	if err != nil {
 		return User{}, fmt.Errorf("fetch user: %w", err)
 	}
@@ -96,16 +90,18 @@ func (c *Client) FetchProfile(ctx context.Context, tok *Token) (User, error) {
 	return u, nil
 }
 
-// get asks the provider's API at url with tok. The token travels only in
-// the Authorization header, never in the URL, where logs and Referer
-// headers would keep it (RFC 6750 §2.1; RFC 9700 §4.3.2).
-func (c *Client) get(ctx context.Context, tok *Token, url string) (status int, contentType string, body []byte, err error) {
+// Get asks the provider's API at url with tok, and returns the answer
+// whatever its status, with [Client.PostForm]'s rules. The token travels
+// only in the Authorization header, never in the URL, where logs and
+// Referer headers would keep it (RFC 6750 §2.1; RFC 9700 §4.3.2). A layer
+// that needs more than the profile (an Admit's group list, say) calls it;
+// such calls come on top of [Client.MaxCallbackTime].
+func (c *Client) Get(ctx context.Context, tok *Token, url string) (status int, contentType string, body []byte, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, "", nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("Accept", "application/json")
 	return c.do(req)
 }
 

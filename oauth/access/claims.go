@@ -56,7 +56,7 @@ func (s Claims) Facts(ctx context.Context, c *oauth.Client, tok *oauth.Token, u 
 		return f, nil
 	}
 	var claims map[string]json.RawMessage
-	if err := c.GetJSON(ctx, tok, s.UserinfoURL, &claims); err != nil {
+	if err := getJSON(ctx, c, tok, s.UserinfoURL, &claims); err != nil {
 		return Facts{}, err
 	}
 	if stringClaim(claims, "sub") != u.Subject {

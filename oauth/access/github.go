@@ -39,7 +39,7 @@ func (s GitHub) Facts(ctx context.Context, c *oauth.Client, tok *oauth.Token, _ 
 			Email    string `json:"email"`
 			Verified bool   `json:"verified"`
 		}
-		if err := c.GetJSON(ctx, tok, api+"/user/emails"+gitHubPage, &emails); err != nil {
+		if err := getJSON(ctx, c, tok, api+"/user/emails"+gitHubPage, &emails); err != nil {
 			return Facts{}, err
 		}
 		for _, e := range emails {
@@ -58,10 +58,10 @@ func (s GitHub) Facts(ctx context.Context, c *oauth.Client, tok *oauth.Token, _ 
 				Login string `json:"login"`
 			} `json:"organization"`
 		}
-		if err := c.GetJSON(ctx, tok, api+"/user/orgs"+gitHubPage, &orgs); err != nil {
+		if err := getJSON(ctx, c, tok, api+"/user/orgs"+gitHubPage, &orgs); err != nil {
 			return Facts{}, err
 		}
-		if err := c.GetJSON(ctx, tok, api+"/user/teams"+gitHubPage, &teams); err != nil {
+		if err := getJSON(ctx, c, tok, api+"/user/teams"+gitHubPage, &teams); err != nil {
 			return Facts{}, err
 		}
 		for _, o := range orgs {

@@ -229,7 +229,7 @@ func (k *Keeper) read(v *session.Values) (kv kept, set tokenSet, old bool, err e
 func (k *Keeper) rotate(sess *session.Session, c claim, u oauth.User) (*Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), refreshCallTimeout)
 	defer cancel()
-	tok, err := k.client.Refresh(ctx, c.set.Refresh)
+	tok, err := refreshAccessToken(ctx, k.client, c.set.Refresh)
 	var perr *oauth.ProviderError
 	switch {
 	case errors.As(err, &perr) && perr.Code == "invalid_grant":

@@ -59,7 +59,7 @@ func (k *Keeper) revokeLater(set tokenSet, logID string) {
 	k.revocations.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), revokeTimeout)
 		defer cancel()
-		if err := k.client.Revoke(ctx, k.revokeURL, token, hint); err != nil {
+		if err := revokeToken(ctx, k.client, k.revokeURL, token, hint); err != nil {
 			k.logger.Warn("revoke the kept tokens", "event", "token_revocation_failed", "session", logID, "err", err)
 			return
 		}
