@@ -229,6 +229,11 @@ func run(environ []string) error {
 	defer cancel()
 	err = errors.Join(srv.Shutdown(shutdownCtx), metricsServer.Shutdown(shutdownCtx))
 	sweeper.Wait()
+	// The file store flushes its last saves now rather than in a few
+	// milliseconds, when the process may be gone (session/flush.go).
+	if files, ok := store.(interface{ Flush() error }); ok {
+		err = errors.Join(err, files.Flush())
+	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -263,6 +268,7 @@ func openSessionStore(s settings.Session, indexed bool) (session.Store, func(con
 	if err != nil {
 		return nil, nil, err
 	}
+	files.MaxUnflushed = s.MaxUnflushed
 	if err := files.AcceptPreviousKeys(previousKeys(s)...); err != nil {
 		return nil, nil, err
 	}

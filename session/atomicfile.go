@@ -112,6 +112,9 @@ func (s *AtomicFileStore) SaveEphemeral(id string, rec []byte, expiry time.Time)
 	return s.Store.Save(id, rec, expiry)
 }
 
+// Flush makes the saves made so far durable, as [FileStore.Flush] does.
+func (s *AtomicFileStore) Flush() error { return s.files.Flush() }
+
 // Ping checks the directory as [FileStore.Ping] does.
 func (s *AtomicFileStore) Ping(ctx context.Context) error { return s.files.Ping(ctx) }
 

@@ -212,7 +212,7 @@ func crashChild(arg string) int {
 		return 1
 	}
 	renames := 0
-	files.fs = killingFS{files.fs, &renames, &killAfter}
+	files.setFS(killingFS{files.fs, &renames, &killAfter})
 	store, err := NewIndexedFileStore(files)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -31,10 +32,12 @@ const (
 //     itself, so a directory listing, a backup or a log of paths yields
 //     nothing that works as a cookie (OWASP Session Management Cheat
 //     Sheet: session IDs are secrets wherever they are kept).
-//   - Every write goes to a temporary file in the same directory, is synced,
-//     and is then renamed over the old file. Rename replaces a file
-//     atomically on POSIX file systems, so a reader or a crash sees the old
-//     record or the new one, never half of one.
+//   - Every write goes to a temporary file in the same directory, which is
+//     then renamed over the old file. Rename replaces a file atomically on
+//     POSIX file systems, so a reader or a crash sees the old record or the
+//     new one, never half of one. A save is made durable on the disk by a
+//     flush it shares with the saves around it, within MaxUnflushed
+//     (flush.go).
 //   - A file's modification time is set to the record's expiry, so the
 //     sweep can find expired sessions from the directory listing alone,
 //     without opening a single file. Its access time is set just after,
@@ -63,6 +66,14 @@ type FileStore struct {
 	names    *namer
 	previous []*namer // older keys' names, still read (rotation.go)
 	now      func() time.Time
+
+	// MaxUnflushed bounds what a power cut may lose: the saves of the
+	// last MaxUnflushed (flush.go). 0 makes every save wait for the disk.
+	// Set it, if at all, before the first save.
+	MaxUnflushed time.Duration
+
+	flusher flusher
+	flush   func(files []*os.File) error // syncFiles; tests fail it
 }
 
 // fileSystem is the part of [os.Root] that a FileStore uses. Tests put a
@@ -95,7 +106,9 @@ func NewFileStore(dir string, key []byte, now func() time.Time) (*FileStore, err
 	if now == nil {
 		now = time.Now
 	}
-	return &FileStore{dir: dir, fs: fsys, names: newNamer(key), now: now}, nil
+	s := &FileStore{dir: dir, fs: fsys, names: newNamer(key), now: now, MaxUnflushed: DefaultMaxUnflushed}
+	s.flush = s.syncFiles
+	return s, nil
 }
 
 // openDir creates dir if needed and opens it, after checking that it is a
@@ -229,9 +242,10 @@ func (s *FileStore) Save(id string, rec []byte, expiry time.Time) error {
 }
 
 // SaveEphemeral implements [EphemeralSaver]: it saves rec as Save does,
-// just as atomically for every reader, but without waiting for the disk
-// (no fsync). A power cut soon after may leave the old record, or a file
-// that does not decode, which the Manager treats as no session.
+// just as atomically for every reader, but leaves it to the kernel to
+// write it to the disk in its own time, without a flush. A power cut soon
+// after may leave the old record, or a file that does not decode, which
+// the Manager treats as no session.
 func (s *FileStore) SaveEphemeral(id string, rec []byte, expiry time.Time) error {
 	return s.save(id, rec, expiry, false)
 }
@@ -240,58 +254,59 @@ func (s *FileStore) save(id string, rec []byte, expiry time.Time, durable bool) 
 	if len(rec) > MaxRecordSize {
 		return fmt.Errorf("save session: %w: %d bytes", ErrRecordTooLarge, len(rec))
 	}
-	tmp, err := s.writeTemp(rec, expiry, durable)
+	tmp, f, err := s.writeTemp(rec, expiry, durable)
 	// A new file cannot be made in a directory that has been removed.
 	if errors.Is(err, fs.ErrNotExist) && s.reopen() == nil {
-		tmp, err = s.writeTemp(rec, expiry, durable)
+		tmp, f, err = s.writeTemp(rec, expiry, durable)
 	}
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	if err := s.rename(tmp, s.fileName(id)); err != nil {
+		if f != nil {
+			f.Close()
+		}
 		s.remove(tmp)
 		return fmt.Errorf("save session: %w", err)
 	}
 	// Saved under the current key's name, the record leaves the old ones:
 	// one that stayed would only be shadowed, and swept at its expiry.
 	s.removePrevious(id)
+	if f != nil {
+		return s.flushLater(f)
+	}
 	return nil
 }
 
-// writeTemp writes rec to a new temporary file, durable on disk if asked,
-// and stamped with its expiry, and returns its name. On error it leaves no
-// file behind.
-func (s *FileStore) writeTemp(rec []byte, expiry time.Time, durable bool) (name string, err error) {
+// writeTemp writes rec to a new temporary file stamped with its expiry,
+// and returns its name. A file to be flushed is returned open, for the
+// flush; otherwise f is nil. On error it leaves no file behind.
+func (s *FileStore) writeTemp(rec []byte, expiry time.Time, durable bool) (name string, f *os.File, err error) {
 	name, err = s.tempName()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	f, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err = s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	// The returns below set name to "" on error, so the cleanup keeps its
-	// own copy of it.
-	tmp := name
+	// The returns below clear name and f on error, so the cleanup keeps
+	// its own copies.
+	tmp, file := name, f
 	defer func() {
 		if err != nil {
+			file.Close() // a second Close of a closed file fails harmlessly
 			s.remove(tmp)
 		}
 	}()
 	if _, err = f.Write(rec); err != nil {
-		f.Close()
-		return "", err
+		return "", nil, err
 	}
-	// Without Sync, a power cut shortly after the rename could leave a
-	// renamed but empty file on some file systems.
-	if durable {
-		if err = f.Sync(); err != nil {
-			f.Close()
-			return "", err
+	if !durable {
+		err = f.Close()
+		if f = nil; err != nil {
+			return "", nil, err
 		}
-	}
-	if err = f.Close(); err != nil {
-		return "", err
 	}
 	// Stamp the expiry before the rename, never after: a sweep in between
 	// would otherwise see the fresh file with an old time and remove it.
@@ -302,9 +317,9 @@ func (s *FileStore) writeTemp(rec []byte, expiry time.Time, durable bool) (name 
 	// modification time, which for a file stamped with a future expiry
 	// would be every read: an inode write for every page view.
 	if err = s.chtimes(name, expiry.Add(time.Second), expiry); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return name, nil
+	return name, f, nil
 }
 
 // tempName makes a unique temporary file name that records when it was
@@ -323,9 +338,10 @@ func (s *FileStore) tempName() (string, error) {
 // readiness check, before a visitor's login fails on it. Like a save, it
 // takes up a directory that was removed and made anew. It touches no
 // session; a file a crash leaves behind is removed by the sweep, as any
-// temporary file.
+// temporary file. It also fails while the last flush of saves to the
+// disk has failed (flush.go).
 func (s *FileStore) Ping(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
+	if err := cmp.Or(ctx.Err(), s.flushErr()); err != nil {
 		return err
 	}
 	name, err := s.tempName()

@@ -24,6 +24,7 @@ func newTestFileStore(t *testing.T) (*FileStore, string, *fakeClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Flush() }) // before the directory goes
 	return s, dir, clock
 }
 
@@ -344,7 +345,7 @@ func TestChecklist42_FailedRenameKeepsPreviousRecord(t *testing.T) {
 	if err := s.Save(id, old, clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	s.fs = failRenameFS{s.fs}
+	s.setFS(failRenameFS{s.fs})
 	err := s.Save(id, []byte(`{"new":true}`), clock.Now().Add(time.Hour))
 	if !errors.Is(err, errRename) {
 		t.Fatalf("Save error %v, want one wrapping %v", err, errRename)
@@ -407,7 +408,7 @@ func (r *recordingFS) Remove(name string) error {
 func TestChecklist39_FileStoreOnlyUsesDerivedNames(t *testing.T) {
 	s, _, clock := newTestFileStore(t)
 	rec := &recordingFS{fileSystem: s.fs}
-	s.fs = rec
+	s.setFS(rec)
 
 	ids := []string{mustID(t), mustID(t)}
 	for _, id := range ids {
@@ -429,6 +430,11 @@ func TestChecklist39_FileStoreOnlyUsesDerivedNames(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
 	ok := regexp.MustCompile(`^([0-9a-f]{64}|tmp-[0-9]+-[0-9a-f]{16}|\.)$`)
 	if len(rec.names) == 0 {
 		t.Fatal("no file system calls recorded")

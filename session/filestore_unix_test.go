@@ -86,7 +86,7 @@ func TestChecklist42_FailedWriteKeepsPreviousRecord(t *testing.T) {
 	if err := s.Save(id, old, clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	s.fs = fullDiskFS{s.fs}
+	s.setFS(fullDiskFS{s.fs})
 	err := s.Save(id, []byte(`{"new":true}`), clock.Now().Add(time.Hour))
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("Save error %v, want one wrapping ENOSPC", err)

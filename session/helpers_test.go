@@ -364,3 +364,11 @@ func del(key string) func(*Values) error {
 }
 
 func keepAll(*Values) error { return nil }
+
+// setFS puts fsys in the place of s's file system, as reopen does, so that
+// a flush running meanwhile sees one or the other.
+func (s *FileStore) setFS(fsys fileSystem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fs = fsys
+}

@@ -37,9 +37,7 @@ func TestFileStorePingSaysWhetherItCanSave(t *testing.T) {
 	}
 
 	if _, err := os.Stat("/dev/full"); err == nil {
-		s.mu.Lock()
-		s.fs = fullDiskFS{s.fs}
-		s.mu.Unlock()
+		s.setFS(fullDiskFS{s.fs})
 		err := s.Ping(ctx)
 		if !errors.Is(err, syscall.ENOSPC) {
 			t.Errorf("Ping on a full disk: %v, want ENOSPC", err)

@@ -88,7 +88,7 @@ func (c *closeRecorder) Close() error {
 func TestFileStoreReopenClosesTheOldDirectory(t *testing.T) {
 	s, dir, clock := newTestFileStore(t)
 	old := &closeRecorder{fileSystem: s.fs}
-	s.fs = old
+	s.setFS(old)
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}

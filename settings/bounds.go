@@ -34,6 +34,10 @@ const (
 	minSweepInterval = time.Second
 	maxSweepInterval = time.Hour
 
+	// A power cut may cost the file store's saves of this long; past a
+	// second, a stated loss of "at most" would reassure no one.
+	maxUnflushed = time.Second
+
 	// Each call to the provider may take this long, and a callback makes
 	// up to four of them in a row (oauth's Client.MaxCallbackTime).
 	maxOAuthTimeout = time.Minute

@@ -98,6 +98,7 @@ func parse(vars map[string]string) (Settings, map[string]bool, error) {
 			IdleTimeout:     c.durationBetween("SESSION_IDLE_TIMEOUT", minIdleTimeout, maxIdleTimeout),
 			AbsoluteTimeout: c.durationBetween("SESSION_ABSOLUTE_TIMEOUT", minAbsoluteTimeout, maxAbsoluteTimeout),
 			SweepInterval:   c.durationBetween("SESSION_SWEEP_INTERVAL", minSweepInterval, maxSweepInterval),
+			MaxUnflushed:    c.durationBetween("SESSION_MAX_UNFLUSHED", 0, maxUnflushed),
 			Secret:          NewSecret(c.required("SECRET")),
 			Store:           c.oneOf("SESSION_STORE", SessionStoreFile, SessionStoreRedis),
 			RedisURL:        NewSecret(c.text("REDIS_URL")),

@@ -80,6 +80,7 @@ func TestParseDefaults(t *testing.T) {
 			IdleTimeout:     30 * time.Minute,
 			AbsoluteTimeout: 8 * time.Hour,
 			SweepInterval:   5 * time.Minute,
+			MaxUnflushed:    50 * time.Millisecond,
 			Secret:          NewSecret(strings.Repeat("s", 32)),
 			Store:           "file",
 			RedisKeyPrefix:  "oauthlogin:session:",
@@ -117,6 +118,7 @@ func TestParseReadsEveryVariable(t *testing.T) {
 		"SESSION_IDLE_TIMEOUT":     "15m",
 		"SESSION_ABSOLUTE_TIMEOUT": "4h",
 		"SESSION_SWEEP_INTERVAL":   "1s",
+		"SESSION_MAX_UNFLUSHED":    "0s",
 	} {
 		vars[name] = value
 	}
@@ -147,6 +149,7 @@ func TestParseReadsEveryVariable(t *testing.T) {
 		{"SESSION_IDLE_TIMEOUT", s.Session.IdleTimeout, 15 * time.Minute},
 		{"SESSION_ABSOLUTE_TIMEOUT", s.Session.AbsoluteTimeout, 4 * time.Hour},
 		{"SESSION_SWEEP_INTERVAL", s.Session.SweepInterval, time.Second},
+		{"SESSION_MAX_UNFLUSHED", s.Session.MaxUnflushed, time.Duration(0)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

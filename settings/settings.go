@@ -102,7 +102,8 @@ type Session struct {
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
 	SweepInterval   time.Duration
-	Secret          Secret // HMAC key for session file names and log correlation
+	MaxUnflushed    time.Duration // the file store's: what a power cut may lose (session/flush.go)
+	Secret          Secret        // HMAC key for session file names and log correlation
 	// SecretPrevious is SECRET_PREVIOUS as given: older SECRETs, comma
 	// separated, still accepted for reading; see PreviousSecrets.
 	SecretPrevious Secret
@@ -200,6 +201,7 @@ func (s Session) LogValue() slog.Value {
 		slog.String("idle_timeout", s.IdleTimeout.String()),
 		slog.String("absolute_timeout", s.AbsoluteTimeout.String()),
 		slog.String("sweep_interval", s.SweepInterval.String()),
+		slog.String("max_unflushed", s.MaxUnflushed.String()),
 		slog.Any("secret", s.Secret),
 		slog.Any("secret_previous", s.SecretPrevious),
 		slog.String("store", s.Store),

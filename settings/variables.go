@@ -127,6 +127,9 @@ var variables = []Variable{
 			"Four to eight hours, about a working day, suits office use."},
 	{Name: "SESSION_SWEEP_INTERVAL", Default: "5m",
 		Meaning: "How often expired session files are deleted. From 1s to 1h."},
+	{Name: "SESSION_MAX_UNFLUSHED", Default: "50ms",
+		Meaning: "The most a power cut may lose of saved sessions, flushed to disk together; 0: each save waits " +
+			"for the disk. A process crash loses nothing. From 0s to 1s."},
 	{Name: "SESSION_STORE", Default: SessionStoreFile,
 		Meaning: "Where sessions are kept: " + SessionStoreFile + " (one file each in SESSION_DIR: one machine, " +
 			"or several sharing the directory, with the limits session/README.md lists) or " + SessionStoreRedis +
