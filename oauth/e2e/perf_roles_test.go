@@ -13,6 +13,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,7 +37,8 @@ const (
 type perfJob struct {
 	// Mode is "pages": GET URL again and again, each worker on its own
 	// keep-alive connection with its own cookie; or "logins": each worker
-	// logs a new visitor in through URL's provider, again and again.
+	// logs a new visitor in through URL's provider, again and again,
+	// each as a person of their own.
 	Mode     string
 	URL      string
 	Cookies  []string // "name=value", one per worker, for pages
@@ -94,7 +96,8 @@ func runDriver() error {
 	case "logins":
 		one = func(worker, n int, _ *http.Client) error {
 			address := job.FirstAddress + n*job.Workers + worker
-			return loginOnce(transport, job.URL, fmt.Sprintf("10.%d.%d.%d", address>>16&255, address>>8&255, address&255))
+			return signInAs(loginClient(transport), job.URL, fmt.Sprintf("10.%d.%d.%d", address>>16&255, address>>8&255, address&255),
+				fmt.Sprintf("visitor%d", address))
 		}
 	default:
 		return fmt.Errorf("unknown mode %q", job.Mode)
@@ -172,19 +175,57 @@ func pageView(client *http.Client, url, cookie string) error {
 	return err
 }
 
-// loginOnce logs a new visitor in, from the given address: the home page,
-// the provider (which approves at once), the callback, and the home page
-// again, with a cookie jar of its own.
-func loginOnce(transport http.RoundTripper, appURL, address string) error {
+// loginClient is a browser of a new visitor for signInAs: a cookie jar of
+// its own, and redirects followed except to the provider's sign-in.
+func loginClient(transport http.RoundTripper) *http.Client {
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Transport: transport}
+	return &http.Client{Jar: jar, Transport: transport, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasSuffix(req.URL.Path, "/authorize") {
+			return http.ErrUseLastResponse // signInAs signs in there
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}}
+}
+
+// signInAs logs a visitor in as user through client (a loginClient), from
+// the given address: the home page, which sends them to the provider;
+// the provider's sign-in form, sent at once with the request's parameters
+// and the user name; the callback; and the home page again. The driver
+// logs each visitor in as a person of their own, as a crowd is: the app
+// bounds the sessions of one person (session.MaxIndexed with OpenID
+// Connect), so a crowd of logins of one person would end each other's
+// sessions.
+func signInAs(client *http.Client, appURL, address, user string) error {
 	req, err := http.NewRequest(http.MethodGet, appURL+"/", nil)
 	if err != nil {
 		return err
 	}
-	// Copied to every redirect: the provider ignores it.
+	// Copied to every redirect: the providers and the pairing ignore it.
 	req.Header.Set("X-Forwarded-For", address)
 	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	signIn, err := resp.Location()
+	if err != nil || resp.StatusCode != http.StatusFound {
+		return fmt.Errorf("GET %s/: HTTP %d to %q, want 302 to the provider", appURL, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	form := signIn.Query()
+	form.Set("action", "approve")
+	form.Set("username", user)
+	signIn.RawQuery = ""
+	req, err = http.NewRequest(http.MethodPost, signIn.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", address)
+	resp, err = client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -193,8 +234,8 @@ func loginOnce(transport http.RoundTripper, appURL, address string) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Hello, ada") {
-		return fmt.Errorf("login ended at %s with HTTP %d", resp.Request.URL, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Hello, "+user+"<") {
+		return fmt.Errorf("login as %s ended at %s with HTTP %d", user, resp.Request.URL, resp.StatusCode)
 	}
 	return nil
 }

@@ -4,9 +4,12 @@ package e2e
 
 // TestPerformanceReport measures what oauth/e2e/README.md's performance
 // table reports, the way a user would measure the app: the built binary
-// with its default settings, driven over TCP by a separate process, next
-// to a bare net/http server that renders the same page, in the same run.
-// It is skipped unless asked for, and takes about five minutes:
+// with its default settings, driven over TCP by a separate process, in
+// the same run as a bare net/http server that renders the same page and
+// the pairing of issue 24, the same login written with golang.org/x/oauth2
+// and scs (testdata/pairing, a module of its own, so that go.mod keeps no
+// require). Beside the defaults, the app runs with each capability turned
+// on. It is skipped unless asked for, and takes about six minutes:
 //
 //	go test -v -run TestPerformanceReport -timeout 30m ./oauth/e2e/ -perf
 //
@@ -24,8 +27,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,27 +47,40 @@ import (
 
 var perf = flag.Bool("perf", false, "run TestPerformanceReport, the measurements behind oauth/e2e/README.md's performance table")
 
-// The shape of the load, as issue 12 describes it.
+// The shape of the load, as issues 12 and 24 describe it.
 const (
-	pageWorkers  = 32 // keep-alive connections, one logged-in visitor each
-	pageRound    = 2 * time.Second
-	pageRounds   = 8 // rounds of each side
-	loginWorkers = 8 // visitors logging in at once
-	loginRound   = 3 * time.Second
-	loginRounds  = 5
-	rssEarly     = 100_000   // page views before the first memory reading
-	rssLate      = 1_000_000 // page views before the second
-	starts       = 9         // starts of the binary timed
+	pageWorkers = 32 // keep-alive connections, one logged-in visitor each
+	pageRound   = 2 * time.Second
+	pageRounds  = 8  // rounds of each side
+	manyLogins  = 32 // visitors logging in at once; the report also logs them in one at a time
+	loginRound  = 3 * time.Second
+	loginRounds = 5
+	rssEarly    = 100_000   // page views before the first memory reading
+	rssLate     = 1_000_000 // page views before the second
+	starts      = 9         // starts of the binary timed
+
+	// pageSizeTolerance is how much the pairing's home page may differ in
+	// size from the bare one, which is the app's, before the comparison
+	// stops being of the same page.
+	pageSizeTolerance = 0.05
 )
 
-// perfSide is one server under load: the app with some settings, or the
-// bare baseline.
+// perfSide is one server under load: the app with some settings, the
+// pairing, or the bare baseline.
 type perfSide struct {
 	name    string
+	short   string // how a ratio names it: "bare", "the pairing"; "" for the app's sides
 	url     string
 	cmd     *exec.Cmd
 	cookies []string // one logged-in visitor per page worker
-	logFile string   // where the app writes its log; "" for the bare server
+	logFile string   // where the server writes its log; "" for the bare server
+}
+
+// perfApp is one side of the app: the settings it runs with.
+type perfApp struct {
+	name   string            // what it turns on
+	env    map[string]string // adds to or overrides startPerfApp's environment
+	openID bool              // the provider serves OpenID Connect, found through ISSUER
 }
 
 func TestPerformanceReport(t *testing.T) {
@@ -77,72 +94,108 @@ func TestPerformanceReport(t *testing.T) {
 	}
 
 	bare := startBare(t)
-	app := startPerfApp(t, "this app, defaults", nil)
-	quiet := startPerfApp(t, "this app, LOG_LEVEL=warn", map[string]string{"LOG_LEVEL": "warn"})
-	sides := []*perfSide{bare, app, quiet}
-	// Issue 22: kept tokens, and the home page asking the provider's user
-	// endpoint with them at every view.
-	sides = append(sides, startPerfApp(t, "this app, KEEP_TOKENS=true", map[string]string{"KEEP_TOKENS": "true"}))
-	if redisURL := perfRedis(t); redisURL != "" {
-		sides = append(sides, startPerfApp(t, "this app, SESSION_STORE=redis", map[string]string{
-			"SESSION_STORE": "redis", "REDIS_URL": redisURL,
-		}))
+	pairing := startPairing(t) // nil when its module cannot be built
+	apps := []*perfSide{
+		startPerfApp(t, perfApp{name: "defaults"}),
+		startPerfApp(t, perfApp{name: "LOG_LEVEL=warn", env: map[string]string{"LOG_LEVEL": "warn"}}),
+		// Issue 24: each capability turned on. The provider gives every
+		// user an address at example.test, which the rule admits.
+		startPerfApp(t, perfApp{name: "ALLOWED_EMAIL_DOMAINS=example.test",
+			env: map[string]string{"ALLOWED_EMAIL_DOMAINS": "example.test"}}),
+		// Issue 22: kept tokens, and the home page asking the provider's
+		// user endpoint with them at every view.
+		startPerfApp(t, perfApp{name: "KEEP_TOKENS=true", env: map[string]string{"KEEP_TOKENS": "true"}}),
+		// Issue 23: back-channel logout comes with OpenID Connect (an
+		// ISSUER), which also brings the ID token and the index of each
+		// person's sessions; there is no switch for it alone.
+		startPerfApp(t, perfApp{name: "ISSUER set (OpenID Connect, back-channel logout)", openID: true}),
 	}
-	for _, s := range sides[1:] {
+	if redisURL := perfRedis(t); redisURL != "" {
+		apps = append(apps, startPerfApp(t, perfApp{name: "SESSION_STORE=redis",
+			env: map[string]string{"SESSION_STORE": "redis", "REDIS_URL": redisURL}}))
+	}
+	app := apps[0]
+	servers := apps // every side that logs people in
+	if pairing != nil {
+		servers = append([]*perfSide{pairing}, apps...)
+	}
+	sides := append([]*perfSide{bare}, servers...)
+	for _, s := range servers {
 		s.cookies = s.logins(t, pageWorkers)
 	}
 	bare.cookies = app.cookies // ignored by the bare page, sent all the same
+	bareBytes := bare.pageBytes(t)
+	pageSizes := fmt.Sprintf("the home page is %d bytes from bare net/http", bareBytes)
+	if pairing != nil {
+		p := pairing.pageBytes(t)
+		if diff := float64(p-bareBytes) / float64(bareBytes); diff < -pageSizeTolerance || diff > pageSizeTolerance {
+			t.Fatalf("the pairing's home page is %d bytes, the bare one %d: make testdata/pairing/home.html the same size", p, bareBytes)
+		}
+		pageSizes += fmt.Sprintf(", %d from the pairing", p)
+	}
+	// Each ratio of an app's side is to the pairing, when there is one,
+	// and to bare.
+	bases := []*perfSide{bare}
+	if pairing != nil {
+		bases = []*perfSide{pairing, bare}
+	}
 
 	// 1. Page views: every side in every round, in a rotating order.
 	pages := map[*perfSide][]perfResult{}
 	cpu := map[*perfSide][]float64{}
-	ratios := map[*perfSide][]float64{}
 	for _, s := range sides { // warm up
 		drive(t, perfJob{Mode: "pages", URL: s.url + "/", Cookies: s.cookies, Workers: pageWorkers, Duration: time.Second}, s)
 	}
 	for round := range pageRounds {
-		got := map[*perfSide]perfResult{}
 		for i := range sides {
 			s := sides[(round+i)%len(sides)]
 			before := processCPU(t, s.cmd.Process.Pid)
 			r := drive(t, perfJob{Mode: "pages", URL: s.url + "/", Cookies: s.cookies, Workers: pageWorkers, Duration: pageRound}, s)
-			got[s] = r
 			pages[s] = append(pages[s], r)
 			cpu[s] = append(cpu[s], float64(processCPU(t, s.cmd.Process.Pid)-before)/float64(r.Requests))
-		}
-		for _, s := range sides[1:] {
-			ratios[s] = append(ratios[s], got[s].perSecond()/got[bare].perSecond())
 		}
 	}
 	row("Page views, bare net/http", perSecond(median(pages[bare], perfResult.perSecond)),
 		fmt.Sprintf("p99 %s; server CPU %s per page view", ms(median(pages[bare], p99)), us(medianOf(cpu[bare]))))
-	for _, s := range sides[1:] {
+	for _, s := range servers {
+		against := bases
+		if s == pairing {
+			against = []*perfSide{bare}
+		}
 		row("Page views, "+s.name, perSecond(median(pages[s], perfResult.perSecond)),
-			fmt.Sprintf("×%.2f of bare (rounds %.2f–%.2f); p99 %s; server CPU %s per page view",
-				medianOf(ratios[s]), slices.Min(ratios[s]), slices.Max(ratios[s]),
-				ms(median(pages[s], p99)), us(medianOf(cpu[s]))))
+			fmt.Sprintf("%s; p99 %s; server CPU %s per page view",
+				versus(pages, s, against), ms(median(pages[s], p99)), us(medianOf(cpu[s]))))
 	}
 
-	// 2. Logins, the app's sides in turn, each visitor from an address of
-	// its own behind a trusted proxy.
-	logins := map[*perfSide][]perfResult{}
+	// 2. Logins, every side but bare in turn, each visitor from an address
+	// of its own behind a trusted proxy: many at once, then one at a time.
 	address := 0
-	for round := range loginRounds {
-		for i := range sides[1:] {
-			s := sides[1+(round+i)%(len(sides)-1)]
-			r := drive(t, perfJob{Mode: "logins", URL: s.url, Workers: loginWorkers, Duration: loginRound, FirstAddress: address}, s)
-			address += r.Requests + r.Errors + loginWorkers
-			logins[s] = append(logins[s], r)
+	for _, workers := range []int{manyLogins, 1} {
+		logins := map[*perfSide][]perfResult{}
+		for round := range loginRounds {
+			for i := range servers {
+				s := servers[(round+i)%len(servers)]
+				r := drive(t, perfJob{Mode: "logins", URL: s.url, Workers: workers, Duration: loginRound, FirstAddress: address}, s)
+				address += r.Requests + r.Errors + workers
+				logins[s] = append(logins[s], r)
+			}
 		}
-	}
-	for _, s := range sides[1:] {
-		rates := make([]float64, len(logins[s]))
-		for i, r := range logins[s] {
-			rates[i] = r.perSecond()
+		what := fmt.Sprintf("Logins, %d at once, ", workers)
+		if workers == 1 {
+			what = "Logins, one at a time, "
 		}
-		row("Logins, "+s.name, perSecond(medianOf(rates)),
-			fmt.Sprintf("rounds %s–%s; p50 %s, p99 %s", perSecond(slices.Min(rates)), perSecond(slices.Max(rates)),
-				ms(median(logins[s], p50)), ms(median(logins[s], p99))))
+		for _, s := range servers {
+			rates := make([]float64, len(logins[s]))
+			for i, r := range logins[s] {
+				rates[i] = r.perSecond()
+			}
+			notes := fmt.Sprintf("rounds %s–%s; p50 %s, p99 %s", perSecond(slices.Min(rates)), perSecond(slices.Max(rates)),
+				ms(median(logins[s], p50)), ms(median(logins[s], p99)))
+			if pairing != nil && s != pairing {
+				notes = versus(logins, s, []*perfSide{pairing}) + "; " + notes
+			}
+			row(what+s.name, perSecond(medianOf(rates)), notes)
+		}
 	}
 
 	// 3. What reaches the disk, counted by strace: the app's system calls
@@ -150,7 +203,7 @@ func TestPerformanceReport(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		row("System calls per login and per page view", "not measured", "strace is not installed (apt-get install strace)")
 	} else {
-		calls, r := traceRound(t, app, perfJob{Mode: "logins", URL: app.url, Workers: loginWorkers, Duration: loginRound, FirstAddress: address})
+		calls, r := traceRound(t, app, perfJob{Mode: "logins", URL: app.url, Workers: manyLogins, Duration: loginRound, FirstAddress: address})
 		row("Per login, with the file store", fmt.Sprintf("%.2f fsync", per(calls, r, "fsync", "fdatasync")),
 			fmt.Sprintf("%.2f files written (rename), %.2f removed (unlink), %.2f opened; %d logins under strace",
 				per(calls, r, "rename", "renameat", "renameat2"), per(calls, r, "unlink", "unlinkat"), per(calls, r, "openat"), r.Requests))
@@ -178,18 +231,50 @@ func TestPerformanceReport(t *testing.T) {
 	}
 	tw.Flush()
 	fmt.Fprintf(&out, "\nEach server is its own process; the load comes from another (this test binary as a driver) over loopback TCP.\n")
-	fmt.Fprintf(&out, "Page views: %d keep-alive connections, one logged-in visitor each; %d rounds of %v per side, in rotating order.\n", pageWorkers, pageRounds, pageRound)
-	fmt.Fprintf(&out, "Logins: %d visitors at once, each login a new cookie jar and address: GET / → provider → callback → token → user → home;\n", loginWorkers)
-	fmt.Fprintf(&out, "  an oauthtest provider that approves at once; %d rounds of %v per side. The app logs to a file, as under a service manager.\n", loginRounds, loginRound)
+	if pairing != nil {
+		fmt.Fprintf(&out, "The pairing is testdata/pairing: golang.org/x/oauth2 and alexedwards/scs with its in-memory store, no log per request.\n")
+	}
+	fmt.Fprintf(&out, "Ratios are taken round by round, between figures of the same round: median, and the range over the rounds.\n")
+	fmt.Fprintf(&out, "Page views: %d keep-alive connections, one logged-in visitor each; %d rounds of %v per side, in rotating order; %s.\n",
+		pageWorkers, pageRounds, pageRound, pageSizes)
+	fmt.Fprintf(&out, "Logins: %d visitors at once, then one; each login a new person, cookie jar and address: GET / → provider's sign-in form,\n", manyLogins)
+	fmt.Fprintf(&out, "  sent at once → callback → token → user → home; an oauthtest provider per side; %d rounds of %v per side.\n", loginRounds, loginRound)
+	fmt.Fprintf(&out, "The app logs to a file, as under a service manager.\n")
 	fmt.Print(out.String())
+}
+
+// versus compares s's rate with each of bases' in results, round by round:
+// "×0.52 of bare (rounds 0.49–0.56)". Every side has one result per round,
+// in the order of the rounds.
+func versus(results map[*perfSide][]perfResult, s *perfSide, bases []*perfSide) string {
+	var parts []string
+	for _, base := range bases {
+		ratios := make([]float64, len(results[s]))
+		for round, r := range results[s] {
+			ratios[round] = r.perSecond() / results[base][round].perSecond()
+		}
+		parts = append(parts, fmt.Sprintf("×%.2f of %s (rounds %.2f–%.2f)", medianOf(ratios), base.short, slices.Min(ratios), slices.Max(ratios)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// perfProvider starts an oauthtest provider for the server whose callback
+// is redirectURL. signInAs signs in with its form.
+func perfProvider(t *testing.T, redirectURL string, openID bool) *oauthtest.Server {
+	t.Helper()
+	provider := oauthtest.NewServer(oauthtest.Config{
+		ClientID: "perf-client", ClientSecret: "perf-secret", RedirectURL: redirectURL, OpenID: openID,
+	})
+	t.Cleanup(provider.Close)
+	return provider
 }
 
 // startPerfApp starts the built binary with its default settings, and only
 // what a deployment must say: its address, its client, the stand-in
 // provider, and a proxy it trusts (the driver sends every login from an
 // address of its own). Sessions go to the default directory under HOME,
-// and the logs to a file. extra adds to or overrides the environment.
-func startPerfApp(t *testing.T, name string, extra map[string]string) *perfSide {
+// and the logs to a file.
+func startPerfApp(t *testing.T, a perfApp) *perfSide {
 	t.Helper()
 	binary, err := buildApp()
 	if err != nil {
@@ -197,11 +282,8 @@ func startPerfApp(t *testing.T, name string, extra map[string]string) *perfSide 
 	}
 	port := freePort(t)
 	dir := t.TempDir()
-	url := "http://127.0.0.1:" + port
-	provider := oauthtest.NewServer(oauthtest.Config{
-		ClientID: "perf-client", ClientSecret: "perf-secret", RedirectURL: url + "/oauth/callback", AutoApprove: "ada",
-	})
-	t.Cleanup(provider.Close)
+	appURL := "http://127.0.0.1:" + port
+	provider := perfProvider(t, appURL+"/oauth/callback", a.openID)
 	env := map[string]string{
 		"HOME":            dir,
 		"PATH":            os.Getenv("PATH"),
@@ -212,13 +294,18 @@ func startPerfApp(t *testing.T, name string, extra map[string]string) *perfSide 
 		"AUTHORIZE_URL":   provider.AuthorizeURL(),
 		"TOKEN_URL":       provider.TokenURL(),
 		"USER_URL":        provider.UserURL(),
-		"REDIRECT_URL":    url + "/oauth/callback",
+		"REDIRECT_URL":    appURL + "/oauth/callback",
 		"SECRET":          "perf-session-key-0123456789abcdef0123456789",
 		"TRUSTED_PROXIES": "127.0.0.1",
 	}
-	for k, v := range extra {
-		env[k] = v
+	if a.openID {
+		// Discovery names the endpoints.
+		delete(env, "AUTHORIZE_URL")
+		delete(env, "TOKEN_URL")
+		delete(env, "USER_URL")
+		env["PROVIDER"], env["ISSUER"] = "oidc", provider.HTTP.URL
 	}
+	maps.Copy(env, a.env)
 	logs, err := os.Create(filepath.Join(dir, "app.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +317,49 @@ func startPerfApp(t *testing.T, name string, extra map[string]string) *perfSide 
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = logs, logs
-	s := &perfSide{name: name, url: url, cmd: cmd, logFile: filepath.Join(dir, "app.log")}
+	s := &perfSide{name: "this app, " + a.name, url: appURL, cmd: cmd, logFile: filepath.Join(dir, "app.log")}
+	startAndWait(t, s, s.logFile)
+	return s
+}
+
+// startPairing builds and starts the pairing of issue 24, the module in
+// testdata/pairing: the same login written with golang.org/x/oauth2 and
+// scs's in-memory store, against a provider of its own. Its session
+// cookie is scs's default, named "session" like the app's, which logins
+// looks for. It returns nil when the module cannot be built, as without
+// the module proxy and a module cache that holds its requirements: the
+// report then goes on without the pairing's rows.
+func startPairing(t *testing.T) *perfSide {
+	t.Helper()
+	dir := t.TempDir()
+	binary := filepath.Join(dir, "pairing")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Dir = filepath.Join("testdata", "pairing")
+	build.Env = append(os.Environ(), "GOWORK=off") // its own module, whatever go.work is around
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Logf("the report has no pairing rows: go build in %s: %v\n%s", build.Dir, err, out)
+		return nil
+	}
+	port := freePort(t)
+	appURL := "http://127.0.0.1:" + port
+	provider := perfProvider(t, appURL+"/oauth/callback", false)
+	logs, err := os.Create(filepath.Join(dir, "pairing.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	cmd := exec.Command(binary)
+	cmd.Env = []string{
+		"ADDR=127.0.0.1:" + port,
+		"CLIENT_ID=perf-client",
+		"CLIENT_SECRET=perf-secret",
+		"AUTHORIZE_URL=" + provider.AuthorizeURL(),
+		"TOKEN_URL=" + provider.TokenURL(),
+		"USER_URL=" + provider.UserURL(),
+		"REDIRECT_URL=" + appURL + "/oauth/callback",
+	}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	s := &perfSide{name: "pairing: x/oauth2 + scs in memory", short: "the pairing", url: appURL, cmd: cmd, logFile: logs.Name()}
 	startAndWait(t, s, s.logFile)
 	return s
 }
@@ -242,7 +371,7 @@ func startBare(t *testing.T) *perfSide {
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), perfRoleEnv+"=bare", perfAddrEnv+"=127.0.0.1:"+port)
 	cmd.Stderr = os.Stderr
-	s := &perfSide{name: "bare net/http", url: "http://127.0.0.1:" + port, cmd: cmd}
+	s := &perfSide{name: "bare net/http", short: "bare", url: "http://127.0.0.1:" + port, cmd: cmd}
 	startAndWait(t, s, "")
 	return s
 }
@@ -281,32 +410,48 @@ func startAndWait(t *testing.T, s *perfSide, logFile string) {
 	}
 }
 
-// logins logs n visitors in and returns their cookies, ready for a Cookie
-// header.
+// logins logs n visitors in, all as ada, whose page the bare server
+// renders, and returns their cookies, ready for a Cookie header.
 func (s *perfSide) logins(t *testing.T, n int) []string {
 	t.Helper()
 	cookies := make([]string, n)
 	for i := range cookies {
-		jar, _ := cookiejar.New(nil)
-		client := &http.Client{Jar: jar}
-		req, _ := http.NewRequest(http.MethodGet, s.url+"/", nil)
-		req.Header.Set("X-Forwarded-For", fmt.Sprintf("192.0.2.%d", i))
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		client := loginClient(http.DefaultTransport)
+		if err := signInAs(client, s.url, fmt.Sprintf("192.0.2.%d", i), "ada"); err != nil {
+			t.Fatalf("%s: login %d: %v", s.name, i, err)
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		for _, c := range jar.Cookies(resp.Request.URL) {
+		u, _ := url.Parse(s.url)
+		for _, c := range client.Jar.Cookies(u) {
 			if c.Name == sessionCookie {
 				cookies[i] = c.Name + "=" + c.Value
 			}
 		}
-		if resp.StatusCode != http.StatusOK || cookies[i] == "" {
-			t.Fatalf("%s: login %d ended at %s with HTTP %d and no session cookie", s.name, i, resp.Request.URL, resp.StatusCode)
+		if cookies[i] == "" {
+			t.Fatalf("%s: login %d left no %s cookie", s.name, i, sessionCookie)
 		}
 	}
 	return cookies
+}
+
+// pageBytes is the size of the home page s shows its first logged-in
+// visitor.
+func (s *perfSide) pageBytes(t *testing.T) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.url+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Cookie", s.cookies[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: GET /: HTTP %d, %v", s.name, resp.StatusCode, err)
+	}
+	return len(body)
 }
 
 // drive runs job in a driver process and returns what it measured. A round
