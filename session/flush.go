@@ -1,7 +1,6 @@
 package session
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -12,7 +11,9 @@ import (
 // renames it into place, which the kernel keeps whatever happens to the
 // process, and hands the file to the store's flusher, which makes every
 // file handed to it in the next few milliseconds durable with one flush
-// of the group: each file's data, then the directory that names them. That is a
+// of the group: on Linux one syncfs(2) of the file system
+// (flush_linux.go), elsewhere an fsync of each file and then of the
+// directory that names them (flush_other.go). That is a
 // group commit, as PostgreSQL's and Redis's logs make, with the delay
 // bounded as Redis's "appendfsync everysec" bounds it, but in milliseconds.
 //
@@ -115,22 +116,4 @@ func (s *FileStore) flushErr() error {
 	s.flusher.mu.Lock()
 	defer s.flusher.mu.Unlock()
 	return s.flusher.lastErr
-}
-
-// syncFiles makes files durable, then the directory, so that the names
-// reach the disk no earlier than the data they name. It closes the files.
-func (s *FileStore) syncFiles(files []*os.File) error {
-	var errs []error
-	for _, f := range files {
-		errs = append(errs, f.Sync(), f.Close())
-	}
-	if dir, err := s.open("."); err != nil {
-		errs = append(errs, err)
-	} else {
-		errs = append(errs, dir.Sync(), dir.Close())
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("flush sessions to disk: %w", err)
-	}
-	return nil
 }
