@@ -61,26 +61,9 @@ const (
 
 var testHashKey = []byte("test key that names sessions in files and logs")
 
-// fakeClock is the one clock of the app, its sessions and the provider.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock is the one clock of the app, its sessions and the provider.
+func newFakeClock() *oauthtest.Clock {
+	return oauthtest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 }
 
 // logBuffer is where the app's JSON log handler writes.
@@ -172,7 +155,7 @@ type harness struct {
 	as       *oauthtest.Server
 	front    *httptest.Server // the provider as the app sees it
 	cfg      Config
-	clock    *fakeClock
+	clock    *oauthtest.Clock
 	dir      string // the session directory
 	sessions *session.Manager
 	login    *Login

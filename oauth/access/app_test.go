@@ -10,7 +10,6 @@ package access
 // on the same directory with other rules, as a restart would.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -38,24 +37,6 @@ const (
 )
 
 var testKey = []byte("test key that names sessions in files and logs")
-
-// syncBuffer is where the app's JSON log handler writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // provider is the oauthtest provider behind a front server that notes
 // the access tokens it issues, for the tests to look for where they must
@@ -106,7 +87,7 @@ func (p *provider) issuedTokens() []string {
 type testApp struct {
 	provider *provider
 	sessions *session.Manager
-	logs     *syncBuffer
+	logs     *oauthtest.LogBuffer
 	app      http.Handler
 }
 
@@ -115,7 +96,7 @@ type testApp struct {
 // when nil. Without any list in cfg it has no rules, as main.go does then.
 func startApp(t *testing.T, provider *provider, dir string, cfg Config) *testApp {
 	t.Helper()
-	a := &testApp{provider: provider, logs: &syncBuffer{}}
+	a := &testApp{provider: provider, logs: &oauthtest.LogBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(a.logs, nil))
 	store, err := session.NewFileStore(dir, testKey, nil)
 	if err != nil {

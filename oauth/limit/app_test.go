@@ -7,7 +7,6 @@ package limit
 // reaches the provider over loopback.
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,50 +34,13 @@ const (
 
 var testKey = []byte("test key that names sessions in files and logs")
 
-// fakeClock is the one clock of the app, its sessions, its limits and the
-// provider.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer is where the app's JSON log handler writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testApp struct {
-	clock    *fakeClock
+	clock    *oauthtest.Clock
 	dir      string
 	store    *session.FileStore
 	sessions *session.Manager
 	provider *oauthtest.Server
-	logs     *syncBuffer
+	logs     *oauthtest.LogBuffer
 	app      http.Handler
 
 	// beforeStart and beforeCallback, when set, run in a request to
@@ -94,9 +55,9 @@ type testApp struct {
 func newTestApp(t *testing.T, rate *RateLimit, pending *PendingLimit) *testApp {
 	t.Helper()
 	a := &testApp{
-		clock: &fakeClock{now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)},
+		clock: oauthtest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)),
 		dir:   filepath.Join(t.TempDir(), "sessions"),
-		logs:  &syncBuffer{},
+		logs:  &oauthtest.LogBuffer{},
 	}
 	a.provider = oauthtest.NewServer(oauthtest.Config{
 		ClientID:     "app",

@@ -31,7 +31,9 @@
 // Tests start it with [NewServer] or [NewTLSServer]. An app can also serve
 // it itself in local development: [New] returns an [http.Handler] whose
 // pages use only relative links, so it works under any path prefix removed
-// with [http.StripPrefix].
+// with [http.StripPrefix]. Beside it, a test can give the provider and
+// the app one [Clock] to move by hand, and read the app's log from a
+// [LogBuffer].
 //
 // It must never stand in for a real provider anywhere else: any user name is
 // accepted and no password is checked.

@@ -62,44 +62,6 @@ const (
 	testHashKey     = "test key that names sessions in files and logs"
 )
 
-// fakeClock is the one clock of the app, its sessions, the ID token
-// verifier and the provider.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// logBuffer is where the app's JSON log handler writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// Len is an offset to pass to eventsSince later.
-func (l *logBuffer) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Len()
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // logRecord is one decoded log line.
 type logRecord map[string]any
 
@@ -158,11 +120,11 @@ type harness struct {
 	front    *httptest.Server // the provider as the app sees it, and its issuer
 	provider *Provider
 	cfg      oauth.Config
-	clock    *fakeClock
+	clock    *oauthtest.Clock
 	dir      string // the session directory
 	sessions *session.Manager
 	app      http.Handler
-	logs     *logBuffer
+	logs     *oauthtest.LogBuffer
 	browser  *http.Client // for the browser's visits to the provider; follows no redirect
 
 	mu        sync.Mutex
@@ -174,9 +136,9 @@ type harness struct {
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
 	h := &harness{
-		clock:   &fakeClock{now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)},
+		clock:   oauthtest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)),
 		dir:     filepath.Join(t.TempDir(), "sessions"),
-		logs:    &logBuffer{},
+		logs:    &oauthtest.LogBuffer{},
 		secrets: map[string]string{canarySecret: "the client secret"},
 	}
 	// The front starts first, so that the provider can name it as its

@@ -29,9 +29,7 @@ func TestProviderReadyOnceItHoldsTheKeys(t *testing.T) {
 		t.Error("Ready while the keys cannot be fetched")
 	}
 	keysDown.Store(false)
-	h.clock.mu.Lock()
-	h.clock.now = h.clock.now.Add(time.Minute) // past the least time between two fetches
-	h.clock.mu.Unlock()
+	h.clock.Advance(time.Minute) // past the least time between two fetches
 	if err := h.provider.Ready(ctx); err != nil {
 		t.Errorf("Ready once the keys can be fetched: %v", err)
 	}

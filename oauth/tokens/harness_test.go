@@ -6,7 +6,6 @@ package tokens
 // instances may share one session directory, as behind a load balancer.
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,11 +16,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"oauthlogin/oauth"
+	"oauthlogin/oauth/oauthtest"
 	"oauthlogin/session"
 )
 
@@ -30,55 +29,19 @@ var (
 	testOldSecret = []byte("the secret before the rotation, also long enough")
 )
 
-// testClock is the Keepers' clock, which tests move on to make tokens due.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer is a log destination that goroutines may share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func newTestClock() *oauthtest.Clock { return oauthtest.NewClock(time.Now()) }
 
 // instance is one process of the app.
 type instance struct {
 	URL    string
 	keeper *Keeper
-	logs   *syncBuffer
+	logs   *oauthtest.LogBuffer
 }
 
 type instanceOptions struct {
 	dir   string   // the session directory; a new one when empty
 	keys  [][]byte // the Keeper's keys; testSecret when nil
-	clock *testClock
+	clock *oauthtest.Clock
 	tweak func(*Options)
 }
 
@@ -94,7 +57,7 @@ func newInstance(t *testing.T, p *stubProvider, o instanceOptions) *instance {
 	if o.clock == nil {
 		o.clock = newTestClock()
 	}
-	logs := &syncBuffer{}
+	logs := &oauthtest.LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	files, err := session.NewFileStore(o.dir, testSecret, nil)
 	if err != nil {
