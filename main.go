@@ -173,11 +173,11 @@ func run(environ []string) error {
 	}
 	ready := server.NewReadiness(logger)
 	ready.Add("the session store does not answer", storeReady(store))
-	handler, writeTimeout, err := newHandler(cfg, store, logger, m, ready)
+	a, err := newHandler(cfg, store, logger, m, ready)
 	if err != nil {
 		return err
 	}
-	srv := newServer(cfg, handler, writeTimeout, logger)
+	srv := newServer(cfg, a.handler, a.writeTimeout, logger)
 	if cert != nil {
 		srv.TLSConfig = cert.TLSConfig()
 	}
@@ -211,7 +211,7 @@ func run(environ []string) error {
 		go func() { serveErr <- metricsServer.Serve(metricsLn) }()
 		logger.Info("serving metrics", "addr", metricsLn.Addr().String(), "path", "/metrics")
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "open", cfg.OpenURL(), "write_timeout", writeTimeout)
+	logger.Info("listening", "addr", ln.Addr().String(), "open", cfg.OpenURL(), "write_timeout", a.writeTimeout)
 
 	select {
 	case err := <-serveErr:
@@ -229,6 +229,7 @@ func run(environ []string) error {
 	defer cancel()
 	err = errors.Join(srv.Shutdown(shutdownCtx), metricsServer.Shutdown(shutdownCtx))
 	sweeper.Wait()
+	a.wait()
 	// The file store flushes its last saves now rather than in a few
 	// milliseconds, when the process may be gone (session/flush.go).
 	if files, ok := store.(interface{ Flush() error }); ok {
@@ -286,17 +287,28 @@ func openSessionStore(s settings.Session, indexed bool) (session.Store, func(con
 	return store, sweep, nil
 }
 
+// app is what newHandler builds.
+type app struct {
+	handler http.Handler
+	// writeTimeout is how long the slowest request, a callback, may take
+	// to answer, for the server's write timeout.
+	writeTimeout time.Duration
+	// wait waits for the work that requests left running once answered:
+	// the revocations of kept tokens that logouts started. Call it once
+	// the server has stopped, so that a stop does not cut them off.
+	wait func()
+}
+
 // newHandler builds the application: its routes and the middleware around
-// them. It also returns how long the slowest request, a callback, may take
-// to answer, for the server's write timeout.
+// them.
 //
 // m receives the app's metrics, and ready the readiness checks the app
 // adds, for /readyz.
 func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger, m *metrics.Metrics,
-	ready *server.Readiness) (http.Handler, time.Duration, error) {
+	ready *server.Readiness) (app, error) {
 	pages, err := templates.Parse()
 	if err != nil {
-		return nil, 0, err
+		return app{}, err
 	}
 	showError := func(w http.ResponseWriter, f oauth.Failure) {
 		err := pages.RenderError(w, templates.Error{Status: f.Status, Title: f.Title, Message: f.Message,
@@ -321,20 +333,20 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger,
 		},
 	})
 	if err != nil {
-		return nil, 0, err
+		return app{}, err
 	}
 	providerHTTP := oauth.NewHTTPClient(cfg.OAuth.Timeout)
 	providerCalls := timeProviderCalls(m, providerHTTP, cfg.OAuth.Issuer)
 	oauthConfig, openID, err := newOAuthConfig(cfg.OAuth, providerHTTP, logger)
 	if err != nil {
-		return nil, 0, err
+		return app{}, err
 	}
 	nameProviderEndpoints(providerCalls, oauthConfig, openID)
 	askForRefreshTokens(cfg.Tokens, &oauthConfig, openID)
 	client := oauth.NewClient(oauthConfig, providerHTTP)
 	rules, err := newAccessRules(cfg, client, oauthConfig, logger)
 	if err != nil {
-		return nil, 0, err
+		return app{}, err
 	}
 	loginOptions := oauth.LoginOptions{Logger: logger, Limit: newLimit(cfg, logger), Admit: rules.admit()}
 	addPendingGauge(m, loginOptions.Limit)
@@ -344,11 +356,11 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger,
 	}
 	everywhere, err := newBackchannel(store, openID, logger, showError, &loginOptions)
 	if err != nil {
-		return nil, 0, err
+		return app{}, err
 	}
 	kept, err := newKeptTokens(cfg, client, oauthConfig, openID, pages, logger, &loginOptions)
 	if err != nil {
-		return nil, 0, err
+		return app{}, err
 	}
 	login := oauth.NewLogin(client, func(w http.ResponseWriter, _ *http.Request, f oauth.Failure) { showError(w, f) },
 		loginOptions)
@@ -399,8 +411,11 @@ func newHandler(cfg settings.Settings, store session.Store, logger *slog.Logger,
 	}
 
 	hsts := isHTTPS(cfg.OAuth.RedirectURL)
-	return pages.Recover(templates.SecurityHeaders(logRequests(mux, logger, m.CountRequest), hsts), logger),
-		writeTimeout(client, cfg.Session) + rules.callTime(cfg.OAuth.Timeout), nil
+	return app{
+		handler:      pages.Recover(templates.SecurityHeaders(logRequests(mux, logger, m.CountRequest), hsts), logger),
+		writeTimeout: writeTimeout(client, cfg.Session) + rules.callTime(cfg.OAuth.Timeout),
+		wait:         kept.wait,
+	}, nil
 }
 
 // sameLoopbackOrigin sends a page visit that reached the app through
@@ -1092,6 +1107,17 @@ func (k keptTokens) guard(next http.Handler) http.Handler {
 			k.logger.Error("render login-ended page", "err", err)
 		}
 	}))
+}
+
+// wait waits for the revocations that logouts started, once the server
+// has stopped: a stop must not cut one off, and leave at the provider a
+// refresh token that the person logged out to end.
+func (k keptTokens) wait() {
+	if k.keeper == nil {
+		return
+	}
+	k.logger.Info("stopping: waiting for the revocations of kept tokens under way")
+	k.keeper.Wait()
 }
 
 // logout revokes the kept tokens once the logout has ended the session.

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +44,20 @@ type tokensProvider struct {
 	mu       sync.Mutex
 	refreshs []string // the refresh tokens sent, in order
 	issued   []string // every access, refresh and ID token in a token response
+	// With holdRevocations, each revocation is announced on revoking and
+	// then held until release is closed.
+	revoking chan struct{}
+	release  chan struct{}
+}
+
+// holdRevocations makes the provider hold every revocation until the
+// returned function is called, and returns a channel that hears of each
+// one as it arrives.
+func (tp *tokensProvider) holdRevocations() (arrived <-chan struct{}, release func()) {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	tp.revoking, tp.release = make(chan struct{}, 10), make(chan struct{})
+	return tp.revoking, sync.OnceFunc(func() { close(tp.release) })
 }
 
 // startTokensProvider starts a provider for redirectURL whose access tokens
@@ -72,6 +87,17 @@ func startTokensProvider(t *testing.T, redirectURL string, lifetime time.Duratio
 // ServeHTTP passes every request to the provider, noting what goes to and
 // comes from its token endpoint.
 func (tp *tokensProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	tp.mu.Lock()
+	revoking, release := tp.revoking, tp.release
+	tp.mu.Unlock()
+	if r.URL.Path == "/revoke" && revoking != nil {
+		revoking <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/token" {
 		tp.Provider.ServeHTTP(w, r)
 		return
@@ -498,6 +524,43 @@ func TestIssue22_LogoutRevokesOnceAndEndsTheSessionWhenItFails(t *testing.T) {
 		if r, err := replay.get(app.URL + "/"); err != nil || r.status != http.StatusFound {
 			t.Errorf("revocation failing %v: the logged-out cookie got %d, %v; want a new login", fails, r.status, err)
 		}
+	}
+}
+
+// TestIssue22_StopWaitsForRevocationsUnderWay: a revocation that a logout
+// started is not cut off when the app is stopped at that moment: the app
+// waits for it, within its bound, before it exits. Here the provider
+// never answers, so the app gives up after OAUTH_TIMEOUT and says so; an
+// app that did not wait would exit at once, and leave no word of it.
+func TestIssue22_StopWaitsForRevocationsUnderWay(t *testing.T) {
+	port := freePort(t)
+	redirectURL := "http://localhost:" + port + "/oauth/callback"
+	provider := startTokensProvider(t, redirectURL, time.Hour, nil)
+	app := startProc(t, procOptions{Port: port, Provider: provider.URL, Env: keepTokens(map[string]string{
+		"REVOCATION_URL": provider.URL + "/revoke", "OAUTH_TIMEOUT": "1s"})})
+	ada := newPerson("ada", nil)
+	if err := ada.logIn(app.URL, provider.URL); err != nil {
+		t.Fatal(err)
+	}
+	arrived, release := provider.holdRevocations()
+	defer release()
+	if err := ada.logOut(app.URL); err != nil {
+		t.Fatal(err)
+	}
+	<-arrived
+	mark := len(app.Logs())
+	app.signal(t, syscall.SIGTERM)
+	if code := app.wait(t); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	logs := app.Logs()[mark:]
+	failed := slices.IndexFunc(logs, func(line string) bool {
+		return strings.Contains(line, `"event":"token_revocation_failed"`)
+	})
+	stopped := slices.IndexFunc(logs, msgIs("stopped"))
+	if failed < 0 || stopped < failed {
+		t.Fatalf("the app stopped without waiting for the revocation under way (its end at line %d, "+
+			"\"stopped\" at %d); its last lines:\n%s", failed, stopped, strings.Join(logs, "\n"))
 	}
 }
 
