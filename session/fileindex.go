@@ -30,6 +30,10 @@ import (
 type IndexedFileStore struct {
 	*FileStore
 	index *os.Root // the index's directory
+	// entrySync, where the system has one, makes new entries durable
+	// with a flush shared by the logins of the moment (flush_linux.go);
+	// nil otherwise.
+	entrySync *sharedSync
 }
 
 var _ Index = (*IndexedFileStore)(nil)
@@ -52,7 +56,12 @@ func NewIndexedFileStore(s *FileStore) (*IndexedFileStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session index: %w", err)
 	}
-	return &IndexedFileStore{FileStore: s, index: index}, nil
+	entrySync, err := newEntrySync(index)
+	if err != nil {
+		index.Close()
+		return nil, fmt.Errorf("session index: %w", err)
+	}
+	return &IndexedFileStore{FileStore: s, index: index, entrySync: entrySync}, nil
 }
 
 // Save implements [Store]: the index entries first, then the record.
@@ -129,14 +138,22 @@ func (s *IndexedFileStore) addEntry(dir, name string, durable bool) (added bool,
 		// The entry must reach the disk before the record does: a
 		// record that survives a power cut without its entry would be a
 		// session that no back-channel logout could end.
-		if err := s.syncDir(dir); err != nil {
-			return false, err
-		}
-		if madeDir {
-			return true, s.syncDir(".")
-		}
-		return true, nil
+		return true, s.syncEntry(dir, madeDir)
 	}
+}
+
+// syncEntry makes a new entry in dir durable, and dir itself if it is new.
+func (s *IndexedFileStore) syncEntry(dir string, madeDir bool) error {
+	if s.entrySync != nil {
+		return s.entrySync.do()
+	}
+	if err := s.syncDir(dir); err != nil {
+		return err
+	}
+	if madeDir {
+		return s.syncDir(".")
+	}
+	return nil
 }
 
 func (s *IndexedFileStore) syncDir(dir string) error {

@@ -25,11 +25,34 @@ func (s *FileStore) syncFiles(files []*os.File) error {
 		return fmt.Errorf("flush sessions to disk: %w", errors.Join(append(errs, err)...))
 	}
 	defer dir.Close()
-	if _, _, errno := syscall.Syscall(sysSyncfs, dir.Fd(), 0, 0); errno != 0 {
-		errs = append(errs, &os.SyscallError{Syscall: "syncfs", Err: errno})
-	}
+	errs = append(errs, syncfs(dir))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("flush sessions to disk: %w", err)
 	}
 	return nil
+}
+
+// syncfs asks the kernel to write out, and the disk to make stable, every
+// change held for the file system that f is on.
+func syncfs(f *os.File) error {
+	if _, _, errno := syscall.Syscall(sysSyncfs, f.Fd(), 0, 0); errno != 0 {
+		return &os.SyscallError{Syscall: "syncfs", Err: errno}
+	}
+	return nil
+}
+
+// newEntrySync makes the index's new entries durable with one syncfs(2)
+// of the file system that holds index, shared by all the logins that need
+// it at the same moment (sharedSync). An fsync of each entry's directory
+// asked the disk once per login, and at 32 logins at once with an index,
+// dropping those fsyncs (unsafely) gave 28% more logins/s; sharing one
+// syncfs keeps the entries as safe, and most of that gain.
+func newEntrySync(index *os.Root) (*sharedSync, error) {
+	dir, err := index.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	// dir stays open for the store's life: syncfs needs a file on the
+	// file system it writes out.
+	return &sharedSync{sync: func() error { return syncfs(dir) }}, nil
 }
