@@ -30,12 +30,18 @@ const (
 // so that instances that collided try again at different moments. The
 // tries together are bounded by ctx and by Timeout; conflicts that last
 // that long end in an error wrapping session.ErrConflict.
-func (s *Store) Change(ctx context.Context, id string, fn func(rec []byte, found bool) ([]session.Write, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+func (s *Store) Change(parent context.Context, id string, fn func(rec []byte, found bool) ([]session.Write, error)) error {
+	ctx, cancel := context.WithTimeout(parent, s.timeout)
 	defer cancel()
 	keys := s.keys(id) // the current key's name, and older keys' (rotation.go)
 	for conflicts := 0; ; conflicts++ {
 		done, err := s.tryChange(ctx, keys, fn)
+		if err != nil && conflicts > 0 && ctx.Err() != nil && parent.Err() == nil {
+			// Timeout ran out in the middle of a try that followed
+			// conflicts: the conflicts outlasted it, whichever step of
+			// the try it cut short.
+			return fmt.Errorf("change session: %w (%d tries, the last cut short): %w", session.ErrConflict, conflicts+1, err)
+		}
 		if err != nil || done {
 			return err
 		}

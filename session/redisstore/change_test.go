@@ -76,6 +76,42 @@ func TestRedisChangeNeverWritesBackADeletedRecord(t *testing.T) {
 	}
 }
 
+// TestRedisChangeCutShortAfterConflictsIsAConflict: when Timeout runs out
+// in the middle of a try that follows a conflict (here fn is slow on its
+// second call), the error says the conflicts outlasted it, as when it
+// runs out between tries, and nothing is applied.
+func TestRedisChangeCutShortAfterConflictsIsAConflict(t *testing.T) {
+	r := startRedis(t, false)
+	clock := frozenClock()
+	opts := r.options(clock)
+	opts.Timeout = 100 * time.Millisecond
+	s, err := New(context.Background(), testStoreKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other := r.openStore(clock)
+	id, expiry := mustID(t), clock().Add(time.Hour)
+	calls := 0
+	err = s.Change(context.Background(), id, func([]byte, bool) ([]session.Write, error) {
+		calls++
+		if calls == 1 {
+			if err := other.Save(id, []byte("theirs"), expiry); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			<-time.After(2 * opts.Timeout) // a slow step, past the bound
+		}
+		return []session.Write{{ID: id, Rec: []byte("mine"), Expiry: expiry}}, nil
+	})
+	if !errors.Is(err, session.ErrConflict) || calls != 2 {
+		t.Fatalf("Change = %v after %d calls of fn, want ErrConflict after 2", err, calls)
+	}
+	if b, _, _ := other.Load(id); string(b) != "theirs" {
+		t.Errorf("the record is %q, want the other client's", b)
+	}
+}
+
 // TestRedisChangeGivesUpAfterBoundedConflicts: a record that keeps
 // changing makes Change give up with ErrConflict once its Timeout is
 // spent, not loop forever, and apply nothing over the conflict.
