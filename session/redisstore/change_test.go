@@ -76,31 +76,39 @@ func TestRedisChangeNeverWritesBackADeletedRecord(t *testing.T) {
 	}
 }
 
+// contendedStores opens a store whose Change is bounded by timeout, and
+// another client of the same Redis to change its records meanwhile, with
+// a new session ID and an expiry for the tests of conflicts.
+func contendedStores(t *testing.T, timeout time.Duration) (s, other *Store, id string, expiry time.Time) {
+	t.Helper()
+	r := startRedis(t, false)
+	clock := frozenClock()
+	opts := r.options(clock)
+	opts.Timeout = timeout
+	s, err := New(context.Background(), testStoreKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, r.openStore(clock), mustID(t), clock().Add(time.Hour)
+}
+
 // TestRedisChangeCutShortAfterConflictsIsAConflict: when Timeout runs out
 // in the middle of a try that follows a conflict (here fn is slow on its
 // second call), the error says the conflicts outlasted it, as when it
 // runs out between tries, and nothing is applied.
 func TestRedisChangeCutShortAfterConflictsIsAConflict(t *testing.T) {
-	r := startRedis(t, false)
-	clock := frozenClock()
-	opts := r.options(clock)
-	opts.Timeout = 100 * time.Millisecond
-	s, err := New(context.Background(), testStoreKey, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	other := r.openStore(clock)
-	id, expiry := mustID(t), clock().Add(time.Hour)
+	timeout := 100 * time.Millisecond
+	s, other, id, expiry := contendedStores(t, timeout)
 	calls := 0
-	err = s.Change(context.Background(), id, func([]byte, bool) ([]session.Write, error) {
+	err := s.Change(context.Background(), id, func([]byte, bool) ([]session.Write, error) {
 		calls++
 		if calls == 1 {
 			if err := other.Save(id, []byte("theirs"), expiry); err != nil {
 				t.Fatal(err)
 			}
 		} else {
-			<-time.After(2 * opts.Timeout) // a slow step, past the bound
+			<-time.After(2 * timeout) // a slow step, past the bound
 		}
 		return []session.Write{{ID: id, Rec: []byte("mine"), Expiry: expiry}}, nil
 	})
@@ -116,19 +124,9 @@ func TestRedisChangeCutShortAfterConflictsIsAConflict(t *testing.T) {
 // changing makes Change give up with ErrConflict once its Timeout is
 // spent, not loop forever, and apply nothing over the conflict.
 func TestRedisChangeGivesUpAfterBoundedConflicts(t *testing.T) {
-	r := startRedis(t, false)
-	clock := frozenClock()
-	opts := r.options(clock)
-	opts.Timeout = 300 * time.Millisecond
-	s, err := New(context.Background(), testStoreKey, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	other := r.openStore(clock)
-	id, expiry := mustID(t), clock().Add(time.Hour)
+	s, other, id, expiry := contendedStores(t, 300*time.Millisecond)
 	calls := 0
-	err = s.Change(context.Background(), id, func([]byte, bool) ([]session.Write, error) {
+	err := s.Change(context.Background(), id, func([]byte, bool) ([]session.Write, error) {
 		calls++
 		if err := other.Save(id, fmt.Appendf(nil, "%d", calls), expiry); err != nil {
 			t.Fatal(err)
